@@ -1,0 +1,11 @@
+// The one table of command ids. package.json contributes the same ids; a unit test keeps them in sync.
+export const CommandId = {
+  addDataset: 'pixtune.addDataset',
+  removeDataset: 'pixtune.removeDataset',
+  refreshDatasets: 'pixtune.refreshDatasets',
+  revealDataset: 'pixtune.revealDataset',
+  checkHealth: 'pixtune.checkHealth',
+  showMoreImages: 'pixtune.showMoreImages',
+} as const;
+
+export type CommandIdValue = (typeof CommandId)[keyof typeof CommandId];

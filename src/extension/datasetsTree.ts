@@ -1,0 +1,237 @@
+// The Datasets view: dataset → Problems / classes → images (paged with "Show more").
+// Node objects are cached so that refreshing one dataset re-renders only that subtree.
+// Every label, description and tooltip here is plain text: folder names are user data.
+import * as vscode from 'vscode';
+import { basename, join } from 'node:path';
+import type { Problem } from '../core/dataset/types';
+import type { DatasetStore } from './datasetStore';
+import { CommandId } from './commandIds';
+
+export type DatasetTreeNode =
+  | { kind: 'dataset'; root: string }
+  | { kind: 'problems'; root: string }
+  | { kind: 'problem'; root: string; index: number; problem: Problem }
+  | { kind: 'class'; root: string; name: string }
+  | { kind: 'image'; root: string; className: string; path: string }
+  | { kind: 'more'; root: string; className: string; remaining: number };
+
+const WARNING_ICON = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+const ERROR_ICON = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+/** Problems that are about a single image (from the health check) rather than the dataset's shape. */
+const SEVERE: ReadonlySet<Problem['kind']> = new Set(['corrupt', 'truncated', 'zero-byte', 'unsupported', 'oversized', 'unreadable']);
+
+export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<DatasetTreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly datasetNodes = new Map<string, DatasetTreeNode & { kind: 'dataset' }>();
+  private readonly classNodes = new Map<string, DatasetTreeNode & { kind: 'class' }>();
+  /** How many images each class shows (grows with "Show more"). */
+  private readonly shown = new Map<string, number>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly store: DatasetStore) {
+    this.subscription = store.onDidChange((root) => {
+      if (root === undefined) this.changed.fire(undefined);
+      else {
+        const node = this.datasetNodes.get(root);
+        this.changed.fire(node);
+      }
+    });
+  }
+
+  private pageSize(): number {
+    return vscode.workspace.getConfiguration('pixtune').get<number>('imagesPerPage', 100);
+  }
+
+  datasetNode(root: string): DatasetTreeNode & { kind: 'dataset' } {
+    let n = this.datasetNodes.get(root);
+    if (!n) this.datasetNodes.set(root, (n = { kind: 'dataset', root }));
+    return n;
+  }
+
+  private classNode(root: string, name: string): DatasetTreeNode & { kind: 'class' } {
+    const key = `${root}\0${name}`;
+    let n = this.classNodes.get(key);
+    if (!n) this.classNodes.set(key, (n = { kind: 'class', root, name }));
+    return n;
+  }
+
+  showMore(node: DatasetTreeNode): void {
+    if (node.kind !== 'more') return;
+    const key = `${node.root}\0${node.className}`;
+    this.shown.set(key, (this.shown.get(key) ?? this.pageSize()) + this.pageSize());
+    this.changed.fire(this.classNode(node.root, node.className));
+  }
+
+  async getChildren(node?: DatasetTreeNode): Promise<DatasetTreeNode[]> {
+    if (!node) return this.store.roots().map((r) => this.datasetNode(r));
+    const state = this.store.get(node.root);
+    if (!state) return [];
+    if (node.kind === 'dataset') {
+      await this.store.ensureScanned(node.root);
+      const ds = this.store.get(node.root)?.dataset;
+      if (!ds) return [];
+      const out: DatasetTreeNode[] = [];
+      if (this.datasetProblems(node.root).length) out.push({ kind: 'problems', root: node.root });
+      for (const c of ds.classes) out.push(this.classNode(node.root, c.name));
+      return out;
+    }
+    if (node.kind === 'problems') {
+      return this.datasetProblems(node.root).map((problem, index) => ({ kind: 'problem', root: node.root, index, problem }));
+    }
+    if (node.kind === 'class') {
+      const cls = state.dataset?.classes.find((c) => c.name === node.name);
+      if (!cls) return [];
+      const limit = this.shown.get(`${node.root}\0${node.name}`) ?? this.pageSize();
+      const out: DatasetTreeNode[] = cls.images
+        .slice(0, limit)
+        .map((img) => ({ kind: 'image', root: node.root, className: node.name, path: img.path }));
+      if (cls.images.length > limit) out.push({ kind: 'more', root: node.root, className: node.name, remaining: cls.images.length - limit });
+      return out;
+    }
+    return [];
+  }
+
+  /** Scan problems plus the health check's dataset-level findings (image-level ones decorate image nodes too). */
+  private datasetProblems(root: string): Problem[] {
+    const s = this.store.get(root);
+    return [...(s?.dataset?.problems ?? []), ...(s?.health?.problems ?? [])];
+  }
+
+  getParent(node: DatasetTreeNode): DatasetTreeNode | undefined {
+    switch (node.kind) {
+      case 'dataset':
+        return undefined;
+      case 'problems':
+      case 'class':
+        return this.datasetNode(node.root);
+      case 'problem':
+        return { kind: 'problems', root: node.root };
+      case 'image':
+      case 'more':
+        return this.classNode(node.root, node.className);
+    }
+  }
+
+  getTreeItem(node: DatasetTreeNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'dataset':
+        return this.datasetItem(node.root);
+      case 'problems': {
+        const count = this.datasetProblems(node.root).length;
+        const item = new vscode.TreeItem('Problems', vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `problems:${node.root}`;
+        item.description = String(count);
+        item.iconPath = WARNING_ICON;
+        item.contextValue = 'problems';
+        return item;
+      }
+      case 'problem':
+        return this.problemItem(node.root, node.index, node.problem);
+      case 'class':
+        return this.classItem(node.root, node.name);
+      case 'image':
+        return this.imageItem(node.root, node.className, node.path);
+      case 'more': {
+        const item = new vscode.TreeItem(`Show more (${node.remaining} left)`, vscode.TreeItemCollapsibleState.None);
+        item.id = `more:${node.root}\0${node.className}`;
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.contextValue = 'more';
+        item.command = { command: CommandId.showMoreImages, title: 'Show more', arguments: [node] };
+        return item;
+      }
+    }
+  }
+
+  private datasetItem(root: string): vscode.TreeItem {
+    const s = this.store.get(root);
+    const item = new vscode.TreeItem(basename(root) || root, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `dataset:${root}`;
+    item.contextValue = 'dataset';
+    item.resourceUri = vscode.Uri.file(root);
+    if (!s?.dataset && !s?.scanError) {
+      item.description = 'scanning…';
+      item.iconPath = new vscode.ThemeIcon('loading~spin');
+    } else if (s.scanError) {
+      item.description = 'cannot be read';
+      item.tooltip = `${root}\n${s.scanError}`;
+      item.iconPath = ERROR_ICON;
+      item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+    } else {
+      const ds = s.dataset!;
+      const total = ds.classes.reduce((n, c) => n + c.images.length, 0);
+      const problems = this.datasetProblems(root).length;
+      item.description = `${ds.classes.length} classes · ${total} images${problems ? ` · ${problems} problem${problems === 1 ? '' : 's'}` : ''}`;
+      item.iconPath = problems ? WARNING_ICON : new vscode.ThemeIcon('database');
+      item.tooltip = `${root}\n${item.description}${s.health ? `\nHealth check: ${s.health.checked} images decoded` : ''}`;
+    }
+    item.accessibilityInformation = { label: `Dataset ${item.label}, ${item.description ?? ''}` };
+    return item;
+  }
+
+  private classItem(root: string, name: string): vscode.TreeItem {
+    const s = this.store.get(root);
+    const ds = s?.dataset;
+    const cls = ds?.classes.find((c) => c.name === name);
+    const total = ds?.classes.reduce((n, c) => n + c.images.length, 0) ?? 0;
+    const count = cls?.images.length ?? 0;
+    const item = new vscode.TreeItem(name, count ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = `class:${root}\0${name}`;
+    item.contextValue = 'class';
+    item.resourceUri = vscode.Uri.file(join(root, name));
+    const share = total ? ((count / total) * 100).toFixed(count / total < 0.1 ? 1 : 0) : '0';
+    const classProblems = (ds?.problems ?? []).filter((p) => p.class === name && (p.kind === 'empty-class' || p.kind === 'tiny-class'));
+    const broken = s?.health ? Object.values(s.health.byPath).filter((p) => p.class === name).length : 0;
+    item.description = `${count} image${count === 1 ? '' : 's'} · ${share}%${broken ? ` · ${broken} broken` : ''}`;
+    const notes = [...classProblems.map((p) => p.message), ...(broken ? [`${broken} image(s) failed the health check`] : [])];
+    item.iconPath = broken ? ERROR_ICON : classProblems.length ? WARNING_ICON : new vscode.ThemeIcon('folder');
+    item.tooltip = [`${name}`, item.description, ...notes].join('\n');
+    item.accessibilityInformation = { label: `Class ${name}, ${item.description}` };
+    return item;
+  }
+
+  private imageItem(root: string, className: string, path: string): vscode.TreeItem {
+    const uri = vscode.Uri.file(join(root, ...path.split('/')));
+    const prefix = `${className}/`;
+    const label = path.startsWith(prefix) ? path.slice(prefix.length) : path;
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+    item.id = `image:${root}\0${path}`;
+    item.resourceUri = uri;
+    item.command = { command: 'vscode.open', title: 'Open Image', arguments: [uri] };
+    const problem = this.store.get(root)?.health?.byPath[path];
+    if (problem) {
+      item.contextValue = 'image.problem';
+      item.iconPath = SEVERE.has(problem.kind) ? ERROR_ICON : WARNING_ICON;
+      item.description = problem.kind;
+      item.tooltip = `${path}\n${problem.message}`;
+    } else {
+      item.contextValue = 'image';
+      item.iconPath = new vscode.ThemeIcon('file-media');
+      item.tooltip = path;
+    }
+    item.accessibilityInformation = { label: `Image ${label}${problem ? `, ${problem.kind}` : ''}` };
+    return item;
+  }
+
+  private problemItem(root: string, index: number, problem: Problem): vscode.TreeItem {
+    const item = new vscode.TreeItem(problem.message, vscode.TreeItemCollapsibleState.None);
+    item.id = `problem:${root}\0${index}\0${problem.kind}\0${problem.path ?? problem.class ?? ''}`;
+    item.description = problem.kind;
+    item.tooltip = [problem.message, problem.path ? `Path: ${problem.path}` : problem.class ? `Class: ${problem.class}` : '']
+      .filter(Boolean)
+      .join('\n');
+    item.iconPath = SEVERE.has(problem.kind) ? ERROR_ICON : WARNING_ICON;
+    item.contextValue = 'problem';
+    if (problem.path) {
+      const uri = vscode.Uri.file(join(root, ...problem.path.split('/')));
+      item.resourceUri = uri;
+      item.command = { command: 'revealInExplorer', title: 'Reveal', arguments: [uri] };
+    }
+    return item;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,57 @@
+// Activation: wires the core to VS Code. Kept light — no sharp, no Mistral SDK here; those load on first use.
+import * as vscode from 'vscode';
+import { CommandId } from './commandIds';
+import { registerCommand } from './registerCommand';
+import { DatasetStore } from './datasetStore';
+import { DatasetsTreeProvider, type DatasetTreeNode } from './datasetsTree';
+import { DatasetWatcher } from './datasetWatcher';
+import { addDataset, checkHealth, refreshDatasets, removeDataset, revealDataset } from './datasetCommands';
+import { setFallbackStorage } from './workspaceFolders';
+
+/** What activate() returns: used by the integration suite to observe state without scraping the UI. */
+export interface PixtuneApi {
+  datasets(): { root: string; classes: { name: string; count: number }[]; problems: string[] }[];
+}
+
+export function activate(context: vscode.ExtensionContext): PixtuneApi {
+  const log = vscode.window.createOutputChannel('Pixtune', { log: true });
+  context.subscriptions.push(log);
+  setFallbackStorage(context.globalStorageUri.fsPath);
+
+  const store = new DatasetStore(context.workspaceState, log);
+  const provider = new DatasetsTreeProvider(store);
+  const tree = vscode.window.createTreeView<DatasetTreeNode>('pixtune.datasets', {
+    treeDataProvider: provider,
+    showCollapseAll: true,
+  });
+  context.subscriptions.push(store, provider, tree, new DatasetWatcher(store));
+
+  const reg = (id: Parameters<typeof registerCommand>[2], fn: (...a: any[]) => unknown) => registerCommand(context, log, id, fn);
+  reg(CommandId.addDataset, (arg) => addDataset(store, tree, provider, arg));
+  reg(CommandId.removeDataset, (arg) => removeDataset(store, arg));
+  reg(CommandId.refreshDatasets, (arg) => refreshDatasets(store, arg));
+  reg(CommandId.revealDataset, (arg) => revealDataset(arg));
+  reg(CommandId.checkHealth, (arg) => checkHealth(store, log, arg));
+  reg(CommandId.showMoreImages, (node) => provider.showMore(node));
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('pixtune.includeNestedFolders')) void refreshDatasets(store);
+    }),
+  );
+  log.info(`Pixtune ${context.extension.packageJSON.version} activated`);
+
+  return {
+    datasets: () =>
+      store.roots().map((root) => {
+        const s = store.get(root);
+        return {
+          root,
+          classes: (s?.dataset?.classes ?? []).map((c) => ({ name: c.name, count: c.images.length })),
+          problems: [...(s?.dataset?.problems ?? []), ...(s?.health?.problems ?? [])].map((p) => p.kind),
+        };
+      }),
+  };
+}
+
+export function deactivate(): void {}

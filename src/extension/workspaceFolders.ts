@@ -1,0 +1,22 @@
+// Where Pixtune writes its outputs for a dataset: `.pixtune/<dataset name>/` in the workspace folder that
+// holds the dataset (or the first workspace folder), so users find runs and reports next to their work.
+import * as vscode from 'vscode';
+import { basename, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { safeFolderName } from '../core/fsutil/safeFolderName';
+
+let fallbackRoot: string | undefined;
+
+/** Set once at activation: used when no folder is open (outputs then go to the extension's storage). */
+export function setFallbackStorage(dir: string): void {
+  fallbackRoot = dir;
+}
+
+export async function pixtuneFolderFor(datasetRoot: string): Promise<string> {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(datasetRoot)) ?? vscode.workspace.workspaceFolders?.[0];
+  const base = folder ? join(folder.uri.fsPath, '.pixtune') : fallbackRoot;
+  if (!base) throw new Error('No workspace folder or extension storage is available for Pixtune outputs.');
+  const dir = join(base, safeFolderName(basename(datasetRoot) || 'dataset'));
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
