@@ -2,7 +2,7 @@
 // sharp is native and stays external (it ships in node_modules inside the platform VSIX);
 // `vscode` is provided by the host. Everything else (SDK, zod) is bundled so the VSIX stays small.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -23,7 +23,7 @@ const node = {
   external: ['vscode', 'sharp'],
 };
 
-const builds = [
+const allBuilds = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   {
@@ -35,6 +35,14 @@ const builds = [
     outdir: 'dist',
   },
 ];
+
+// An entry that does not exist yet (a view still being written) is skipped with a note, not an error.
+const builds = allBuilds.filter((b) => {
+  const entry = Object.values(b.entryPoints)[0];
+  if (existsSync(entry)) return true;
+  console.warn(`build: skipping ${entry} (not present)`);
+  return false;
+});
 
 mkdirSync('dist', { recursive: true });
 // Codicons are served to webviews from dist/ (localResourceRoots), not from node_modules.

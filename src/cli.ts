@@ -6,6 +6,8 @@ import type { CliIO, Subcommand } from './cli/common';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
   scan: { summary: 'summarise a folder-per-class dataset (--check decodes every image)', load: async () => (await import('./cli/scan')).scanCommand },
+  prepare: { summary: 'split, encode and write fine-tuning JSONL, a test batch, manifest and report', load: async () => (await import('./cli/prepare')).prepareCommand },
+  validate: { summary: 'check a fine-tuning or batch JSONL file, with line-numbered errors', load: async () => (await import('./cli/validate')).validateCommand },
 };
 
 function usage(): string {

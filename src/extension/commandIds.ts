@@ -6,6 +6,9 @@ export const CommandId = {
   revealDataset: 'pixtune.revealDataset',
   checkHealth: 'pixtune.checkHealth',
   showMoreImages: 'pixtune.showMoreImages',
+  generateTrainingData: 'pixtune.generateTrainingData',
+  validateJsonl: 'pixtune.validateJsonl',
+  openRunReport: 'pixtune.openRunReport',
 } as const;
 
 export type CommandIdValue = (typeof CommandId)[keyof typeof CommandId];

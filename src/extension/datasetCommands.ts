@@ -100,7 +100,8 @@ export async function checkHealth(store: DatasetStore, log: vscode.LogOutputChan
   await store.ensureScanned(root);
   const ds = store.get(root)?.dataset;
   if (!ds) throw new UserError(`${basename(root)} could not be scanned: ${store.get(root)?.scanError ?? 'unknown reason'}.`);
-  const { checkDatasetHealth, renderHealthReportMarkdown } = await import('../core/dataset/checkDatasetHealth');
+  const { checkDatasetHealth } = await import('../core/dataset/checkDatasetHealth');
+  const { renderHealthReportMarkdown } = await import('../core/dataset/healthReportMarkdown');
   const concurrency = vscode.workspace.getConfiguration('pixtune').get<number>('healthCheck.concurrency', 2);
   const total = ds.classes.reduce((n, c) => n + c.images.length, 0);
   const report = await vscode.window.withProgress(

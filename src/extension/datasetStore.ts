@@ -107,6 +107,11 @@ export class DatasetStore implements vscode.Disposable {
     this.changed.fire(root);
   }
 
+  /** A run folder was written or removed: the dataset's node re-lists its runs. */
+  notifyRunsChanged(root: string): void {
+    if (this.states.has(root)) this.changed.fire(root);
+  }
+
   private async persistRoots(): Promise<void> {
     await this.memento.update(DATASETS_KEY, this.roots());
   }

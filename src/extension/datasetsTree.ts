@@ -6,6 +6,8 @@ import { basename, join } from 'node:path';
 import type { Problem } from '../core/dataset/types';
 import type { DatasetStore } from './datasetStore';
 import { CommandId } from './commandIds';
+import { listPreparedRuns, type PreparedRun } from '../core/training/listPreparedRuns';
+import { pixtuneFolderFor } from './workspaceFolders';
 
 export type DatasetTreeNode =
   | { kind: 'dataset'; root: string }
@@ -13,7 +15,10 @@ export type DatasetTreeNode =
   | { kind: 'problem'; root: string; index: number; problem: Problem }
   | { kind: 'class'; root: string; name: string }
   | { kind: 'image'; root: string; className: string; path: string }
-  | { kind: 'more'; root: string; className: string; remaining: number };
+  | { kind: 'more'; root: string; className: string; remaining: number }
+  | { kind: 'runs'; root: string }
+  | { kind: 'run'; root: string; runDir: string; run: PreparedRun }
+  | { kind: 'runFile'; root: string; runDir: string; name: string; bytes: number; lines: number };
 
 const WARNING_ICON = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
 const ERROR_ICON = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
@@ -73,8 +78,15 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
       if (!ds) return [];
       const out: DatasetTreeNode[] = [];
       if (this.datasetProblems(node.root).length) out.push({ kind: 'problems', root: node.root });
+      if ((await this.runs(node.root)).length) out.push({ kind: 'runs', root: node.root });
       for (const c of ds.classes) out.push(this.classNode(node.root, c.name));
       return out;
+    }
+    if (node.kind === 'runs') {
+      return (await this.runs(node.root)).map((run) => ({ kind: 'run', root: node.root, runDir: run.dir, run }));
+    }
+    if (node.kind === 'run') {
+      return node.run.files.map((f) => ({ kind: 'runFile', root: node.root, runDir: node.runDir, name: f.name, bytes: f.bytes, lines: f.lines }));
     }
     if (node.kind === 'problems') {
       return this.datasetProblems(node.root).map((problem, index) => ({ kind: 'problem', root: node.root, index, problem }));
@@ -90,6 +102,10 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
       return out;
     }
     return [];
+  }
+
+  private async runs(root: string): Promise<PreparedRun[]> {
+    return listPreparedRuns(await pixtuneFolderFor(root, { create: false }).catch(() => ''));
   }
 
   /** Scan problems plus the health check's dataset-level findings (image-level ones decorate image nodes too). */
@@ -110,6 +126,12 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
       case 'image':
       case 'more':
         return this.classNode(node.root, node.className);
+      case 'runs':
+        return this.datasetNode(node.root);
+      case 'run':
+        return { kind: 'runs', root: node.root };
+      case 'runFile':
+        return undefined; // run nodes are rebuilt on every listing; reveal is never needed for files
     }
   }
 
@@ -132,6 +154,25 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
         return this.classItem(node.root, node.name);
       case 'image':
         return this.imageItem(node.root, node.className, node.path);
+      case 'runs': {
+        const item = new vscode.TreeItem('Training data', vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `runs:${node.root}`;
+        item.iconPath = new vscode.ThemeIcon('files');
+        item.contextValue = 'runs';
+        return item;
+      }
+      case 'run':
+        return this.runItem(node.root, node.run);
+      case 'runFile': {
+        const uri = vscode.Uri.file(join(node.runDir, node.name));
+        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
+        item.id = `runFile:${node.runDir}\0${node.name}`;
+        item.resourceUri = uri;
+        item.description = `${node.lines} lines · ${formatBytes(node.bytes)}`;
+        item.contextValue = 'runFile';
+        item.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
+        return item;
+      }
       case 'more': {
         const item = new vscode.TreeItem(`Show more (${node.remaining} left)`, vscode.TreeItemCollapsibleState.None);
         item.id = `more:${node.root}\0${node.className}`;
@@ -213,6 +254,18 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
     return item;
   }
 
+  private runItem(root: string, run: PreparedRun): vscode.TreeItem {
+    const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `run:${run.dir}`;
+    item.contextValue = run.error ? 'run.broken' : 'run';
+    item.resourceUri = vscode.Uri.file(run.dir);
+    const lines = (split: string) => run.files.filter((f) => f.split === split).reduce((n, f) => n + f.lines, 0);
+    item.description = run.error ? 'unreadable' : `train ${lines('train')} · val ${lines('validation')} · test ${lines('test')}`;
+    item.iconPath = run.error ? ERROR_ICON : new vscode.ThemeIcon('package');
+    item.tooltip = [run.dir, run.error ?? item.description, ...run.warnings].join('\n');
+    return item;
+  }
+
   private problemItem(root: string, index: number, problem: Problem): vscode.TreeItem {
     const item = new vscode.TreeItem(problem.message, vscode.TreeItemCollapsibleState.None);
     item.id = `problem:${root}\0${index}\0${problem.kind}\0${problem.path ?? problem.class ?? ''}`;
@@ -234,4 +287,10 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1048576) return `${(n / 1048576).toFixed(1)} MB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${n} B`;
 }

@@ -7,6 +7,9 @@ import { DatasetsTreeProvider, type DatasetTreeNode } from './datasetsTree';
 import { DatasetWatcher } from './datasetWatcher';
 import { addDataset, checkHealth, refreshDatasets, removeDataset, revealDataset } from './datasetCommands';
 import { setFallbackStorage } from './workspaceFolders';
+import { generateTrainingData } from './training/generateTrainingData';
+import { validateJsonlCommand } from './training/validateJsonlCommand';
+import { openRunReport } from './training/openRunReport';
 
 /** What activate() returns: used by the integration suite to observe state without scraping the UI. */
 export interface PixtuneApi {
@@ -33,6 +36,18 @@ export function activate(context: vscode.ExtensionContext): PixtuneApi {
   reg(CommandId.revealDataset, (arg) => revealDataset(arg));
   reg(CommandId.checkHealth, (arg) => checkHealth(store, log, arg));
   reg(CommandId.showMoreImages, (node) => provider.showMore(node));
+  reg(CommandId.generateTrainingData, (arg?: DatasetTreeNode | vscode.Uri) =>
+    generateTrainingData(store, context.workspaceState, log, arg instanceof vscode.Uri ? arg.fsPath : arg?.root),
+  );
+  const jsonlDiagnostics = vscode.languages.createDiagnosticCollection('pixtune-jsonl');
+  context.subscriptions.push(jsonlDiagnostics);
+  reg(CommandId.validateJsonl, (uri?: vscode.Uri) => validateJsonlCommand(jsonlDiagnostics, uri));
+  reg(CommandId.openRunReport, (node?: DatasetTreeNode) => openRunReport(node));
+
+  // Lets the Explorer's context menu offer dataset commands on folders that are datasets.
+  const publishRoots = () => void vscode.commands.executeCommand('setContext', 'pixtune.datasetRoots', store.roots());
+  publishRoots();
+  context.subscriptions.push(store.onDidChange((root) => root === undefined && publishRoots()));
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -12,11 +12,11 @@ export function setFallbackStorage(dir: string): void {
   fallbackRoot = dir;
 }
 
-export async function pixtuneFolderFor(datasetRoot: string): Promise<string> {
+export async function pixtuneFolderFor(datasetRoot: string, opts: { create?: boolean } = { create: true }): Promise<string> {
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(datasetRoot)) ?? vscode.workspace.workspaceFolders?.[0];
   const base = folder ? join(folder.uri.fsPath, '.pixtune') : fallbackRoot;
   if (!base) throw new Error('No workspace folder or extension storage is available for Pixtune outputs.');
   const dir = join(base, safeFolderName(basename(datasetRoot) || 'dataset'));
-  await mkdir(dir, { recursive: true });
+  if (opts.create) await mkdir(dir, { recursive: true });
   return dir;
 }

@@ -30,9 +30,18 @@ test('the extension bundle does not load sharp when it is loaded', async () => {
   const Module = (await import('node:module')).default as unknown as { _load: (req: string, ...rest: unknown[]) => unknown };
   const original = Module._load;
   const loaded: string[] = [];
+  // Any property, call or `new` on this stand-in yields the stand-in again (e.g. new vscode.ThemeIcon(...)).
+  const anything: unknown = new Proxy(function () {}, { get: () => anything, apply: () => anything, construct: () => anything as object });
+  // esbuild's interop copies the module's own keys, so the stand-in lists every name @types/vscode exports.
+  const names = [...readFileSync('node_modules/@types/vscode/index.d.ts', 'utf8').matchAll(/export (?:class|enum|namespace|function|const|let) (\w+)/g)].map((m) => m[1]!);
+  const vscodeModule = new Proxy({} as Record<string, unknown>, {
+    get: () => anything,
+    ownKeys: () => [...new Set(names)],
+    getOwnPropertyDescriptor: () => ({ configurable: true, enumerable: true, value: anything }),
+  });
   Module._load = function (request: string, ...rest: unknown[]) {
     loaded.push(request);
-    if (request === 'vscode') return {};
+    if (request === 'vscode') return vscodeModule;
     return original.call(this, request, ...rest);
   };
   try {

@@ -1,0 +1,95 @@
+// Benchmark of `pixtune prepare` (not a test: prints figures, asserts nothing).
+//   1. ours: the CLI as a user runs it (wall time and peak RSS via /usr/bin/time -v)
+//   2. a notebook-style Python/PIL baseline (bench/baseline_pil.py, Debian's python3-pil)
+//   3. "sharp alone": decode + resize ½ + JPEG q90 of the same files at the same concurrency, nothing else (the floor)
+// Datasets (600×600 JPEG, aerial-like, from test/fixtures/generateDataset) are generated once and cached
+// under bench/output/. Usage: npm run bench -- prepare [--no-10k] [--no-python]
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { generateDataset } from '../test/fixtures/generateDataset';
+
+const OUT = resolve('bench/output');
+const args = process.argv.slice(2);
+const concurrency = Math.max(2, availableParallelism());
+
+async function cachedDataset(name: string, classes: number, perClass: number): Promise<string> {
+  const dir = join(OUT, name);
+  const marker = join(dir, '.complete');
+  if (!existsSync(marker)) {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    console.log(`generating ${classes * perClass} images in ${dir} (once) …`);
+    await generateDataset(dir, { classes: Array.from({ length: classes }, (_, i) => `class${String(i).padStart(2, '0')}`), perClass, size: 600, format: 'jpeg', seed: 1 });
+    await writeFile(marker, '');
+  }
+  const root = (await readdir(dir)).length === 2 && existsSync(join(dir, 'dataset')) ? join(dir, 'dataset') : dir;
+  return root;
+}
+
+interface Timed {
+  seconds: number;
+  maxRssMb: number;
+  stdout: string;
+}
+
+/** Runs a command under /usr/bin/time -v: wall clock and peak RSS of the child, not of this process. */
+function timed(cmd: string, cmdArgs: string[], env: NodeJS.ProcessEnv = {}): Timed {
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...cmdArgs], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed:\n${r.stderr}`);
+  const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr)!;
+  const seconds = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
+  const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)![1]) / 1024;
+  return { seconds, maxRssMb: rss, stdout: r.stdout };
+}
+
+const SHARP_ALONE = `
+const sharp = require('sharp'); sharp.cache(false);
+const fs = require('fs'), path = require('path');
+const root = process.argv[1], conc = Number(process.argv[2]);
+const files = fs.readdirSync(root).filter((c) => fs.statSync(path.join(root, c)).isDirectory()).sort()
+  .flatMap((c) => fs.readdirSync(path.join(root, c)).sort().map((f) => path.join(root, c, f)));
+let i = 0;
+Promise.all(Array.from({ length: conc }, async () => {
+  while (i < files.length) { const f = files[i++]; await sharp(f).resize(300, 300).jpeg({ quality: 90 }).toBuffer(); }
+})).then(() => console.log(files.length));`;
+
+function ours(root: string, label: string): Timed & { images: number } {
+  const out = join(OUT, `run-${label}`);
+  const t = timed('node', ['dist/cli.js', 'prepare', root, '--out', out, '--json', '--concurrency', String(concurrency)]);
+  const summary = JSON.parse(t.stdout);
+  const images = summary.files.reduce((n: number, f: { lines: number }) => n + f.lines, 0);
+  return { ...t, images };
+}
+
+async function main() {
+  if (!existsSync('dist/cli.js')) throw new Error('build first: node scripts/build.mjs');
+  const root1k = await cachedDataset('aerial-1k', 10, 100);
+  console.log(`machine: ${availableParallelism()} CPUs, concurrency ${concurrency}, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '(default 4)'}`);
+
+  const a = ours(root1k, '1k');
+  const s = timed('node', ['-e', SHARP_ALONE, root1k, String(concurrency)]);
+  const rate = (n: number, t: Timed) => n / t.seconds;
+  console.log(`ours (CLI prepare, 1k):  ${rate(a.images, a).toFixed(0)} images/s  (${a.seconds.toFixed(1)} s, peak RSS ${a.maxRssMb.toFixed(0)} MB)`);
+  console.log(`sharp alone (1k):        ${rate(a.images, s).toFixed(0)} images/s  (${s.seconds.toFixed(1)} s, peak RSS ${s.maxRssMb.toFixed(0)} MB)`);
+  console.log(`ours vs sharp alone:     ${(a.seconds / s.seconds).toFixed(2)}× the time (target ≤ 1.5×)`);
+  if (!args.includes('--no-python')) {
+    const p = timed('/usr/bin/python3', ['bench/baseline_pil.py', root1k, join(OUT, 'baseline.jsonl')]);
+    const pr = JSON.parse(p.stdout);
+    console.log(`python/PIL baseline (1k): ${rate(pr.images, p).toFixed(0)} images/s  (${p.seconds.toFixed(1)} s, peak RSS ${p.maxRssMb.toFixed(0)} MB)`);
+    console.log(`ours / baseline:         ${(rate(a.images, a) / rate(pr.images, p)).toFixed(2)}× faster (target ≥ 3×)`);
+  }
+  if (!args.includes('--no-10k')) {
+    const root10k = await cachedDataset('aerial-10k', 20, 500);
+    const b = ours(root10k, '10k');
+    console.log(`ours (CLI prepare, 10k): ${rate(b.images, b).toFixed(0)} images/s  (${b.seconds.toFixed(1)} s, peak RSS ${b.maxRssMb.toFixed(0)} MB)`);
+    console.log(`peak RSS 1k → 10k:       ${a.maxRssMb.toFixed(0)} MB → ${b.maxRssMb.toFixed(0)} MB (target: flat)`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,79 @@
+// Checks of an image reference inside a JSONL record: a data URL whose base64 decodes to an image
+// type Mistral documents (JPEG, PNG, WebP, non-animated GIF), or an https URL.
+
+export const SUPPORTED_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'] as const;
+/** Mistral's documented per-image limit (its docs say 10 MB in one place, 20 MB in another: take the lower). */
+export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+
+export function sniffImageType(b: Uint8Array): (typeof SUPPORTED_IMAGE_TYPES)[number] | undefined {
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47 && b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a) return 'image/png';
+  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
+  if (b.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
+  if (b.length >= 6 && (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a')) return 'image/gif';
+  return undefined;
+}
+
+/** Number of frames of a GIF (image descriptors), or -1 when the stream is malformed. */
+export function gifFrameCount(b: Uint8Array): number {
+  let p = 13;
+  if (b.length < p) return -1;
+  if (b[10]! & 0x80) p += 3 * (1 << ((b[10]! & 0x07) + 1));
+  const skipSubBlocks = () => {
+    while (p < b.length && b[p] !== 0) p += b[p]! + 1;
+    p++;
+  };
+  let frames = 0;
+  while (p < b.length) {
+    const tag = b[p]!;
+    if (tag === 0x3b) return frames;
+    if (tag === 0x21) {
+      p += 2;
+      skipSubBlocks();
+    } else if (tag === 0x2c) {
+      frames++;
+      const packed = b[p + 9];
+      if (packed === undefined) return -1;
+      p += 10;
+      if (packed & 0x80) p += 3 * (1 << ((packed & 0x07) + 1));
+      p++; // LZW minimum code size
+      skipSubBlocks();
+    } else {
+      return -1;
+    }
+  }
+  return frames > 0 ? frames : -1;
+}
+
+const DATA_URL = /^data:([^;,]+)((?:;[^;,]+)*);base64,/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Returns a problem description, or undefined when the reference is usable. */
+export function checkImageReference(url: string): string | undefined {
+  if (url.startsWith('https://')) {
+    try {
+      new URL(url);
+      return undefined;
+    } catch {
+      return 'is not a valid https URL';
+    }
+  }
+  if (url.startsWith('http://')) return 'uses http://; only https URLs or base64 data URLs are accepted';
+  const m = DATA_URL.exec(url);
+  if (!m) return url.startsWith('data:') ? 'is a data URL without ";base64,"' : 'is neither a base64 data URL nor an https URL';
+  const declared = m[1]!.toLowerCase();
+  const payload = url.slice(m[0].length);
+  if (payload.length === 0) return 'has an empty base64 payload';
+  if (payload.length % 4 !== 0 || !BASE64.test(payload)) return 'has a base64 payload that does not decode (bad characters or length)';
+  const bytes = Buffer.from(payload, 'base64');
+  if (bytes.length > MAX_IMAGE_BYTES) return `is ${(bytes.length / 1048576).toFixed(1)} MB, over the ${MAX_IMAGE_BYTES / 1048576} MB per-image limit`;
+  const actual = sniffImageType(bytes);
+  if (!actual) return `declares ${declared} but the bytes are not a JPEG, PNG, WebP or GIF image`;
+  if (actual !== declared && !(declared === 'image/jpg' && actual === 'image/jpeg')) return `declares ${declared} but the bytes are ${actual}`;
+  if (actual === 'image/gif') {
+    const frames = gifFrameCount(bytes);
+    if (frames < 0) return 'is a malformed GIF';
+    if (frames > 1) return `is an animated GIF (${frames} frames); only single-frame GIFs are accepted`;
+  }
+  return undefined;
+}

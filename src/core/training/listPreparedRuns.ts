@@ -1,0 +1,53 @@
+// Lists the prepared runs of a dataset: sub-folders of `.pixtune/<dataset>/` that hold a manifest.json.
+// Reads only the manifest's small `files` section (never validates all images) so listing stays cheap.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const runFilesSchema = z.object({
+  files: z.array(z.object({ name: z.string(), kind: z.enum(['finetune', 'batch']), split: z.string(), bytes: z.number(), lines: z.number() })),
+  classes: z.array(z.string()).default([]),
+  warnings: z.array(z.string()).default([]),
+});
+
+export interface PreparedRun {
+  name: string;
+  dir: string;
+  /** Newest first in listings. */
+  modifiedMs: number;
+  files: z.infer<typeof runFilesSchema>['files'];
+  classCount: number;
+  warnings: string[];
+  /** Set when the manifest is missing or unreadable: the folder is shown but cannot be used. */
+  error?: string;
+}
+
+export async function listPreparedRuns(datasetOutputDir: string): Promise<PreparedRun[]> {
+  let names: string[];
+  try {
+    names = (await readdir(datasetOutputDir, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  } catch {
+    return [];
+  }
+  const runs = await Promise.all(
+    names.map(async (name): Promise<PreparedRun | undefined> => {
+      const dir = join(datasetOutputDir, name);
+      const manifestPath = join(dir, 'manifest.json');
+      const info = await stat(manifestPath).catch(() => undefined);
+      if (!info) return undefined; // not a run folder
+      try {
+        const parsed = runFilesSchema.parse(JSON.parse(await readFile(manifestPath, 'utf8')));
+        return { name, dir, modifiedMs: info.mtimeMs, files: parsed.files, classCount: parsed.classes.length, warnings: parsed.warnings };
+      } catch (err) {
+        return { name, dir, modifiedMs: info.mtimeMs, files: [], classCount: 0, warnings: [], error: `manifest.json is unreadable: ${(err as Error).message.split('\n')[0]}` };
+      }
+    }),
+  );
+  return runs.filter((r): r is PreparedRun => r !== undefined).sort((a, b) => b.modifiedMs - a.modifiedMs || (a.name < b.name ? -1 : 1));
+}
+
+/** A run folder name that sorts by time and says what the run was: `2026-11-29_0412_s42`. */
+export function defaultRunName(now: Date, seed: number): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}_${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}_s${seed}`;
+}

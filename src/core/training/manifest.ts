@@ -1,0 +1,48 @@
+// manifest.json of a run folder: every image with where it went, the options, the prompt and the
+// class list, so a prediction (joined on custom_id = image index) can be traced back to its file
+// and a run can be reproduced. No timestamp unless the caller supplies one, so identical runs
+// produce identical manifests.
+import { z } from 'zod';
+import { version } from '../../../package.json';
+import { promptTemplateSchema } from './promptTemplates';
+
+export const TOOL_VERSION: string = version;
+
+export const manifestImageSchema = z.object({
+  /** Dataset-order index; the `custom_id` of this image in test.batch.jsonl. */
+  index: z.number().int().nonnegative(),
+  path: z.string(),
+  class: z.string(),
+  split: z.enum(['train', 'validation', 'test', 'dropped', 'skipped']),
+  /** SHA-256 of the source file's bytes. */
+  sha256: z.string(),
+  pHash: z.string(),
+  sourceBytes: z.number().int().nonnegative(),
+  sourceWidth: z.number().int().positive(),
+  sourceHeight: z.number().int().positive(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** Encoded image bytes (before base64), when written. */
+  outputBytes: z.number().int().nonnegative().optional(),
+  /** File and 1-based line that hold this image, when written. */
+  file: z.string().optional(),
+  line: z.number().int().positive().optional(),
+});
+export type ManifestImage = z.infer<typeof manifestImageSchema>;
+
+export const manifestSchema = z.object({
+  tool: z.object({ name: z.literal('pixtune'), version: z.string() }),
+  createdAt: z.string().optional(),
+  datasetRoot: z.string(),
+  classes: z.array(z.string()),
+  options: z.record(z.string(), z.unknown()),
+  prompt: promptTemplateSchema,
+  files: z.array(z.object({ name: z.string(), kind: z.enum(['finetune', 'batch']), split: z.enum(['train', 'validation', 'test']), bytes: z.number(), lines: z.number() })),
+  images: z.array(manifestImageSchema),
+  skipped: z.array(z.object({ path: z.string(), class: z.string(), reason: z.string() })),
+  duplicates: z.array(
+    z.object({ members: z.array(z.number()), kind: z.enum(['exact', 'near']), maxDistance: z.number(), crossSplit: z.boolean(), crossClass: z.boolean() }),
+  ),
+  warnings: z.array(z.string()),
+});
+export type Manifest = z.infer<typeof manifestSchema>;

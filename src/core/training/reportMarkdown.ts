@@ -1,0 +1,68 @@
+// report.md of a run folder: what a person checks before uploading — counts per class and split,
+// file sizes, the token and cost estimate, warnings, skipped images and duplicates.
+import type { Manifest } from './manifest';
+import type { PlanEstimate } from './planPreparation';
+import type { ClassSplitCounts } from './splitStratified';
+
+/** Class and file names are user data: keep them from breaking the table or injecting markup. */
+export function escapeMarkdown(s: string): string {
+  // Entities for HTML (a Markdown viewer renders inline HTML), backslashes for Markdown syntax.
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_{}[\]()#+!|~]/g, '\\$&')
+    .replace(/\r?\n/g, ' ');
+}
+
+function mb(bytes: number): string {
+  return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} kB`;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+export function renderReport(m: Manifest, perClass: ClassSplitCounts[], estimate: PlanEstimate): string {
+  const lines: string[] = [];
+  lines.push(`# Training data report`, '');
+  lines.push(`Dataset: \`${m.datasetRoot.replace(/`/g, "'")}\` · ${m.classes.length} classes · prompt template: ${escapeMarkdown(m.prompt.name)} · pixtune ${m.tool.version}`, '');
+  lines.push('## Images per class and split', '', '| class | train | validation | test | total |', '|---|---:|---:|---:|---:|');
+  const sum = { train: 0, validation: 0, test: 0, total: 0 };
+  for (const c of perClass) {
+    lines.push(`| ${escapeMarkdown(c.class)} | ${c.train} | ${c.validation} | ${c.test} | ${c.total} |`);
+    sum.train += c.train;
+    sum.validation += c.validation;
+    sum.test += c.test;
+    sum.total += c.total;
+  }
+  lines.push(`| **all** | **${sum.train}** | **${sum.validation}** | **${sum.test}** | **${sum.total}** |`, '');
+  lines.push('## Files', '', '| file | lines | size |', '|---|---:|---:|');
+  for (const f of m.files) lines.push(`| ${f.name} | ${n(f.lines)} | ${mb(f.bytes)} |`);
+  lines.push('');
+  const t = estimate.train;
+  lines.push('## Estimate', '');
+  lines.push(`- Training data: ${n(t.examples)} examples, about ${n(t.dataTokens)} tokens (${n(estimate.tokensPerExample)} per example).`);
+  lines.push(`- Training for ${t.epochs} epoch${t.epochs === 1 ? '' : 's'}: about ${n(t.trainTokens)} tokens, **≈ ${t.cost.toFixed(2)} USD** at ${t.pricePerMillion} USD per million tokens.`);
+  if (estimate.validationTokens) lines.push(`- Validation data: about ${n(estimate.validationTokens)} tokens.`);
+  if (estimate.testTokens) lines.push(`- Test batch input: about ${n(estimate.testTokens)} tokens.`);
+  lines.push('- Text tokens are estimated without a tokenizer (calibrated on a billed run, expect ±10%); image tokens follow Pixtral\'s 16 px patches.', '');
+  lines.push('## Warnings', '');
+  lines.push(...(m.warnings.length ? m.warnings.map((w) => `- ${escapeMarkdown(w)}`) : ['None.']), '');
+  if (m.skipped.length) {
+    lines.push(`## Skipped images (${m.skipped.length})`, '', '| file | reason |', '|---|---|');
+    for (const s of m.skipped.slice(0, 200)) lines.push(`| ${escapeMarkdown(s.path)} | ${escapeMarkdown(s.reason)} |`);
+    if (m.skipped.length > 200) lines.push(`| … | ${m.skipped.length - 200} more in manifest.json |`);
+    lines.push('');
+  }
+  if (m.duplicates.length) {
+    lines.push(`## Duplicates (${m.duplicates.length} groups)`, '', '| images | kind | splits | classes |', '|---|---|---|---|');
+    for (const d of m.duplicates.slice(0, 100)) {
+      const ims = d.members.map((i) => m.images[i]!);
+      lines.push(
+        `| ${ims.map((im) => escapeMarkdown(im.path)).join('<br>')} | ${d.kind}${d.kind === 'near' ? ` (distance ≤ ${d.maxDistance})` : ''} | ${[...new Set(ims.map((im) => im.split))].join(', ')}${d.crossSplit ? ' ⚠' : ''} | ${[...new Set(ims.map((im) => escapeMarkdown(im.class)))].join(', ')}${d.crossClass ? ' ⚠' : ''} |`,
+      );
+    }
+    if (m.duplicates.length > 100) lines.push(`| … | ${m.duplicates.length - 100} more groups in manifest.json | | |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}

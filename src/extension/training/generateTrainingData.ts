@@ -1,0 +1,99 @@
+// "Pixtune: Generate Training Data": options → plan (split, duplicates, token and cost estimate) →
+// the user confirms what it will cost → write the run folder with progress → open the report.
+import * as vscode from 'vscode';
+import { basename, join } from 'node:path';
+import type { PrepareOptionsInput } from '../../core/training/prepareOptions';
+import { prepareOptionsSchema } from '../../core/training/prepareOptions';
+import { defaultRunName } from '../../core/training/listPreparedRuns';
+import { describePlan } from '../../core/training/describePlan';
+import { UserError } from '../../core/errors';
+import type { DatasetStore } from '../datasetStore';
+import { toAbortSignal } from '../abortSignal';
+import { pixtuneFolderFor } from '../workspaceFolders';
+import { askPrepareOptions } from './askPrepareOptions';
+
+const OPTIONS_KEY = 'pixtune.prepareOptions.v1';
+/** The extension host shares libuv's small thread pool with VS Code itself: keep image work bounded. */
+const HOST_CONCURRENCY = 2;
+
+function rememberedOptions(memento: vscode.Memento, root: string): PrepareOptionsInput {
+  const all = memento.get<Record<string, unknown>>(OPTIONS_KEY, {});
+  const parsed = prepareOptionsSchema.safeParse(all[root] ?? {});
+  return parsed.success ? parsed.data : {};
+}
+
+function withProgressNotification<T>(title: string, task: (signal: AbortSignal, report: (done: number, total: number, rate?: number, eta?: number, phase?: string) => void) => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
+    let lastPct = 0;
+    return task(toAbortSignal(token), (done, total, rate, eta, phase) => {
+      const pct = total ? (done / total) * 100 : 0;
+      const parts = [`${phase ? `${phase}: ` : ''}${done}/${total} images`];
+      if (rate) parts.push(`${rate.toFixed(0)}/s`);
+      if (eta !== undefined && done < total) parts.push(`${Math.ceil(eta)} s left`);
+      progress.report({ increment: Math.max(0, pct - lastPct), message: parts.join(' · ') });
+      lastPct = pct;
+    });
+  });
+}
+
+export async function generateTrainingData(
+  store: DatasetStore,
+  memento: vscode.Memento,
+  log: vscode.LogOutputChannel,
+  root: string | undefined,
+): Promise<string | undefined> {
+  if (!root) {
+    const roots = store.roots();
+    if (!roots.length) throw new UserError('There is no dataset yet.', 'Run Pixtune: Add as Dataset first.');
+    root = roots.length === 1 ? roots[0] : (await vscode.window.showQuickPick(roots.map((r) => ({ label: basename(r), description: r, root: r })), { title: 'Generate Training Data from which dataset?' }))?.root;
+    if (!root) return undefined;
+  }
+  await store.ensureScanned(root);
+  const dataset = store.get(root)?.dataset;
+  if (!dataset) throw new UserError(`${basename(root)} could not be scanned.`, 'Check that the folder exists and is readable.');
+  if (dataset.classes.filter((c) => c.images.length).length < 2) throw new UserError(`${basename(root)} needs at least two classes with images to train a classifier.`);
+
+  const options = await askPrepareOptions(rememberedOptions(memento, root));
+  if (!options) return undefined;
+  await memento.update(OPTIONS_KEY, { ...memento.get<Record<string, unknown>>(OPTIONS_KEY, {}), [root]: options });
+
+  const { planPreparation } = await import('../../core/training/planPreparation');
+  const plan = await withProgressNotification(`Planning training data for ${basename(root)}`, (signal, report) =>
+    planPreparation(dataset, options, { signal, concurrency: HOST_CONCURRENCY, onProgress: (p) => report(p.done, p.total, p.rate, p.etaSeconds, p.phase) }),
+  );
+
+  // What it will cost, before anything is written or uploaded.
+  const summary = describePlan(plan);
+  const buttons: string[] = ['Generate'];
+  if (plan.duplicates.some((d) => d.crossSplit || d.crossClass)) buttons.push('Drop Duplicates and Generate');
+  if (plan.needsSharding) buttons.splice(0, buttons.length, 'Write in 500 MB Parts');
+  const choice = await vscode.window.showInformationMessage(summary.headline, { modal: true, detail: summary.detail }, ...buttons);
+  if (!choice) return undefined;
+  let finalOptions = options;
+  let reusePlan: typeof plan | undefined = plan;
+  if (choice.startsWith('Drop')) {
+    finalOptions = { ...options, dropDuplicates: true };
+    reusePlan = undefined; // the split changes when duplicates go
+  } else if (choice.startsWith('Write in')) {
+    finalOptions = { ...options, maxFileBytes: 500 * 1024 * 1024 };
+    reusePlan = undefined;
+  }
+
+  const outDir = join(await pixtuneFolderFor(root), defaultRunName(new Date(), prepareOptionsSchema.parse(finalOptions).split.seed));
+  const { prepareTrainingData } = await import('../../core/training/prepareTrainingData');
+  const result = await withProgressNotification(`Generating training data for ${basename(root)}`, (signal, report) =>
+    prepareTrainingData(dataset, finalOptions, outDir, {
+      signal,
+      plan: reusePlan,
+      concurrency: HOST_CONCURRENCY,
+      createdAt: new Date().toISOString(),
+      onProgress: (p) => report(p.done, p.total, p.rate, p.etaSeconds, p.phase),
+    }),
+  );
+  log.info(`training data written to ${result.outDir}: ${result.files.map((f) => `${f.name} (${f.lines} lines)`).join(', ')}; ${result.skipped.length} skipped`);
+  store.notifyRunsChanged(root);
+  await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(result.reportPath));
+  const skipped = result.skipped.length ? ` ${result.skipped.length} image(s) were skipped; see the report.` : '';
+  void vscode.window.showInformationMessage(`Training data for ${basename(root)} is in ${basename(result.outDir)}.${skipped}`);
+  return result.outDir;
+}

@@ -1,0 +1,52 @@
+// "Pixtune: Validate JSONL File": checks a fine-tuning or batch JSONL file and puts every error in the
+// Problems panel at its line. Works on any JSONL, ours or someone else's.
+import * as vscode from 'vscode';
+import { basename } from 'node:path';
+import { validateJsonlFile } from '../../core/training/validateJsonl';
+import { UserError } from '../../core/errors';
+import { toAbortSignal } from '../abortSignal';
+
+export async function validateJsonlCommand(diagnostics: vscode.DiagnosticCollection, arg?: vscode.Uri): Promise<void> {
+  let uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+  if (!uri || !uri.fsPath.endsWith('.jsonl')) {
+    const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'JSONL': ['jsonl'] }, openLabel: 'Validate' });
+    uri = chosen?.[0];
+  }
+  if (!uri) return;
+  if (uri.scheme !== 'file') throw new UserError('Only files on disk can be validated.');
+  const target = uri;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Validating ${basename(target.fsPath)}`, cancellable: true },
+    (progress, token) => {
+      let last = 0;
+      return validateJsonlFile(target.fsPath, {
+        kind: 'auto',
+        signal: toAbortSignal(token),
+        maxErrors: 500,
+        onProgress: (p) => {
+          const pct = p.total ? (p.done / p.total) * 100 : 0;
+          progress.report({ increment: pct - last });
+          last = pct;
+        },
+      });
+    },
+  );
+  diagnostics.set(
+    target,
+    result.errors.map((e) => {
+      const line = Math.max(0, e.line - 1);
+      const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, 0x7fffffff), e.message, vscode.DiagnosticSeverity.Error);
+      d.source = 'pixtune';
+      return d;
+    }),
+  );
+  const name = basename(target.fsPath);
+  const kind = result.kind === 'batch' ? 'Batch API' : result.kind === 'finetune' ? 'fine-tuning' : 'JSONL';
+  if (result.ok) {
+    void vscode.window.showInformationMessage(`${name} is a valid ${kind} file: ${result.lines} lines.`);
+  } else {
+    const more = result.errorCount > result.errors.length ? ` (the first ${result.errors.length} are in the Problems panel)` : ' (see the Problems panel)';
+    void vscode.window.showErrorMessage(`${name}: ${result.errorCount} error${result.errorCount === 1 ? '' : 's'} in ${result.lines} lines${more}.`);
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+  }
+}

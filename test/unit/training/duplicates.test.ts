@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { hashImage } from '../../../src/core/images/encodeTile';
+import { hammingDistance } from '../../../src/core/images/perceptualHash';
+import { duplicatesToDrop, findDuplicateGroups, type HashedImage } from '../../../src/core/training/findDuplicates';
+import { planPreparation } from '../../../src/core/training/planPreparation';
+import { makeDataset, texturedJpeg } from './trainingFixtures';
+
+test('near-duplicates: re-encoded at another quality or slightly resized stay within a few bits; other images do not', async () => {
+  const original = await texturedJpeg(300, 300, 11, 92);
+  const requality = await sharp(original).jpeg({ quality: 40 }).toBuffer();
+  const resized = await sharp(original).resize(285, 285).jpeg({ quality: 85 }).toBuffer();
+  const h = async (b: Buffer) => (await hashImage(b)).pHash;
+  const [ho, hq, hr] = [await h(original), await h(requality), await h(resized)];
+  assert.ok(hammingDistance(ho, hq) <= 4, `quality: ${hammingDistance(ho, hq)}`);
+  assert.ok(hammingDistance(ho, hr) <= 4, `resize: ${hammingDistance(ho, hr)}`);
+  for (let seed = 100; seed < 120; seed++) {
+    const d = hammingDistance(ho, await h(await texturedJpeg(300, 300, seed)));
+    assert.ok(d > 8, `unrelated image ${seed} at distance ${d}`);
+  }
+});
+
+test('groups: exact by SHA-256, near by Hamming distance, transitive', () => {
+  const im = (index: number, sha256: string, pHash: string, cls = 'a'): HashedImage => ({ index, class: cls, sha256, pHash });
+  const groups = findDuplicateGroups(
+    [
+      im(0, 'x', '0000000000000000'),
+      im(1, 'x', '0000000000000000'), // exact copy of 0
+      im(2, 'y', 'ffffffffffffffff'),
+      im(3, 'z', 'fffffffffffffff0'), // 4 bits from 2
+      im(4, 'w', 'ffffffffffffff00'), // 4 bits from 3, 8 from 2: joins through 3
+      im(5, 'v', '0f0f0f0f0f0f0f0f'),
+    ],
+    4,
+  );
+  assert.deepEqual(groups, [
+    { members: [0, 1], kind: 'exact', maxDistance: 0 },
+    { members: [2, 3, 4], kind: 'near', maxDistance: 4 },
+  ]);
+  assert.deepEqual(findDuplicateGroups([im(0, 'x', 'ffffffffffffffff'), im(1, 'y', 'fffffffffffffff0')], 0), []);
+});
+
+test('dropDuplicates keeps the first of a group, and drops every member when labels disagree', () => {
+  const groups = [
+    { members: [1, 4], kind: 'exact' as const, maxDistance: 0 },
+    { members: [2, 7], kind: 'near' as const, maxDistance: 2 },
+  ];
+  const classOf = (i: number) => (i === 7 ? 'b' : 'a');
+  assert.deepEqual([...duplicatesToDrop(groups, classOf)].sort(), [2, 4, 7]);
+});
+
+test('plan reports duplicates across splits and labels, and dropDuplicates removes them', async () => {
+  const ds = await makeDataset(['field', 'lake'], 10, 96, 3);
+  // A copy of field_000 re-encoded inside "lake": same picture, another label.
+  const src = join(ds.root, 'field/field_000.jpg');
+  await writeFile(join(ds.root, 'lake/copy_of_field.jpg'), await sharp(src).jpeg({ quality: 60 }).toBuffer());
+  ds.classes[1]!.images.push({ path: 'lake/copy_of_field.jpg' });
+  // And an exact copy inside "field" itself.
+  await copyFile(src, join(ds.root, 'field/field_000_again.jpg'));
+  ds.classes[0]!.images.push({ path: 'field/field_000_again.jpg' });
+
+  const plan = await planPreparation(ds, {});
+  assert.equal(plan.duplicates.length, 1);
+  const g = plan.duplicates[0]!;
+  assert.deepEqual(g.members.map((m) => plan.images[m]!.path).sort(), ['field/field_000.jpg', 'field/field_000_again.jpg', 'lake/copy_of_field.jpg']);
+  assert.equal(g.kind, 'near');
+  assert.equal(g.crossClass, true);
+  assert.ok(plan.warnings.some((w) => /carry different labels/.test(w)));
+
+  const dropped = await planPreparation(ds, { dropDuplicates: true });
+  for (const m of g.members) assert.equal(dropped.images[m]!.split, 'dropped');
+  const used = new Set(Object.values(dropped.splits).flat());
+  for (const m of g.members) assert.equal(used.has(m), false);
+  assert.equal(used.size, 20 - 1);
+});

@@ -1,0 +1,139 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gifFrameCount } from '../../../src/core/training/imagePayload';
+import { batchRecordSchema, fineTuningRecordSchema } from '../../../src/core/training/schemas';
+import { validateJsonlFile } from '../../../src/core/training/validateJsonl';
+import { tempDir } from './trainingFixtures';
+
+// Hand-written payloads: a real 1×1 PNG, a real 1×1 GIF, and JPEG magic bytes.
+const PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+const GIF1 = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
+const JPEG = 'data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAEBAQ==';
+
+/** The same GIF with its frame (graphic control extension + image) repeated: an animation of two frames. */
+function animatedGif(): string {
+  const b = Buffer.from(GIF1, 'base64');
+  const frameStart = 13 + 6; // header + screen descriptor + 2-colour global table
+  const frame = b.subarray(frameStart, b.length - 1);
+  return Buffer.concat([b.subarray(0, b.length - 1), frame, Buffer.from([0x3b])]).toString('base64');
+}
+
+const sys = { role: 'system', content: 'Classify: a; b.' };
+const user = (url: string) => ({ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: url }] });
+const asst = { role: 'assistant', content: '{"label": "a"}' };
+const ft = (...messages: unknown[]) => JSON.stringify({ messages });
+
+async function check(lines: string[], kind: 'finetune' | 'batch' | 'auto' = 'finetune') {
+  const dir = await tempDir();
+  const file = join(dir, 'data.jsonl');
+  await writeFile(file, lines.join('\n') + '\n');
+  return validateJsonlFile(file, { kind });
+}
+
+test('schemas accept the documented shapes', () => {
+  assert.ok(fineTuningRecordSchema.safeParse({ messages: [sys, user(PNG), asst] }).success);
+  assert.ok(fineTuningRecordSchema.safeParse({ messages: [user(PNG), { role: 'assistant', content: 'x', weight: 0 }] }).success);
+  assert.ok(fineTuningRecordSchema.safeParse({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: PNG } }] }, asst] }).success);
+  assert.ok(batchRecordSchema.safeParse({ custom_id: '0', body: { messages: [sys, user(PNG)], max_tokens: 64 } }).success);
+  assert.ok(!fineTuningRecordSchema.safeParse({ messages: [user(PNG), { role: 'assistant', content: 'x', weight: 0.5 }] }).success);
+  assert.ok(!fineTuningRecordSchema.safeParse({ messages: [{ role: 'robot', content: 'x' }, asst] }).success);
+  assert.ok(!batchRecordSchema.safeParse({ body: { messages: [user(PNG)] } }).success);
+});
+
+test('valid fine-tuning lines pass, including https URLs, PNG, JPEG and single-frame GIF payloads', async () => {
+  const r = await check([
+    ft(sys, user(PNG), asst),
+    ft(user(JPEG), asst),
+    ft(sys, user('https://example.com/cat.jpg'), asst),
+    ft(sys, user(`data:image/gif;base64,${GIF1}`), asst),
+    ft(sys, { role: 'user', content: [{ type: 'image_url', image_url: { url: PNG } }] }, asst),
+  ]);
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.ok, true);
+  assert.equal(r.lines, 5);
+  assert.equal(r.kind, 'finetune');
+});
+
+test('each invalid line is reported with its line number and a clear message', async () => {
+  const r = await check([
+    ft(sys, user(PNG), asst), // 1 ok
+    '{"messages": [', // 2 bad JSON
+    ft(sys, user(PNG)), // 3 no assistant at the end
+    ft(asst, user(PNG), asst), // 4 starts with assistant
+    ft(sys, user('data:image/png;base64,!!!notbase64!!'), asst), // 5 bad base64
+    ft(sys, user('data:image/png;base64,' + Buffer.from('hello world!').toString('base64')), asst), // 6 not an image
+    ft(sys, user(JPEG.replace('image/jpeg', 'image/png')), asst), // 7 declared type mismatch
+    ft(sys, user(`data:image/gif;base64,${animatedGif()}`), asst), // 8 animated GIF
+    ft(sys, user('http://example.com/a.jpg'), asst), // 9 plain http
+    ft(sys, { role: 'user', content: [{ type: 'image_url' }] }, asst), // 10 chunk without url
+    ft(sys, user(PNG), { role: 'assistant', content: '' }), // 11 empty answer
+    '', // 12 empty line
+    JSON.stringify({ prompt: 'x', completion: 'y' }), // 13 wrong format
+  ]);
+  assert.equal(r.ok, false);
+  assert.equal(r.lines, 13);
+  const byLine = new Map<number, string[]>();
+  for (const e of r.errors) byLine.set(e.line, [...(byLine.get(e.line) ?? []), e.message]);
+  const has = (line: number, re: RegExp) => assert.ok(byLine.get(line)?.some((m) => re.test(m)), `line ${line}: ${byLine.get(line)?.join(' | ')}`);
+  assert.equal(byLine.has(1), false);
+  has(2, /not valid JSON/);
+  has(3, /last message must be from the assistant \(found user\)/);
+  has(4, /messages\[0\] \(assistant\): the first message must be from the system or the user/);
+  has(5, /messages\[1\] \(user\) chunk 1: image_url has a base64 payload that does not decode/);
+  has(6, /declares image\/png but the bytes are not a JPEG, PNG, WebP or GIF image/);
+  has(7, /declares image\/png but the bytes are image\/jpeg/);
+  has(8, /animated GIF \(2 frames\)/);
+  has(9, /uses http:\/\//);
+  has(10, /messages\[1\]\.content/);
+  has(11, /messages\[2\] \(assistant\): content is empty/);
+  has(12, /empty line/);
+  has(13, /messages/);
+  assert.equal(r.errorCount, r.errors.length);
+});
+
+test('batch lines: custom_id and a last user message are required', async () => {
+  const ok = await check([JSON.stringify({ custom_id: '0', body: { messages: [sys, user(PNG)] } })], 'batch');
+  assert.deepEqual(ok.errors, []);
+  const bad = await check(
+    [JSON.stringify({ body: { messages: [sys, user(PNG)] } }), JSON.stringify({ custom_id: '1', body: { messages: [sys, user(PNG), asst] } })],
+    'batch',
+  );
+  assert.deepEqual(bad.errors.map((e) => e.line), [1, 2]);
+  assert.match(bad.errors[0]!.message, /custom_id/);
+  assert.match(bad.errors[1]!.message, /last message of a batch request must be from the user/);
+});
+
+test('auto detects the kind from the first record', async () => {
+  assert.equal((await check([JSON.stringify({ custom_id: '0', body: { messages: [user(PNG)] } })], 'auto')).kind, 'batch');
+  assert.equal((await check([ft(user(PNG), asst)], 'auto')).kind, 'finetune');
+});
+
+test('errors are capped but all are counted', async () => {
+  const lines = Array.from({ length: 120 }, () => 'nope');
+  const r = await check(lines);
+  assert.equal(r.errors.length, 50);
+  assert.equal(r.errorCount, 120);
+  assert.equal(r.errors[49]!.line, 50);
+});
+
+test('file-level problems: empty file, size over the limit', async () => {
+  const dir = await tempDir();
+  const empty = join(dir, 'empty.jsonl');
+  await writeFile(empty, '');
+  const r = await validateJsonlFile(empty);
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.errors, [{ line: 0, message: 'the file is empty' }]);
+  const small = join(dir, 'small.jsonl');
+  await writeFile(small, ft(sys, user(PNG), asst) + '\n');
+  const big = await validateJsonlFile(small, { maxFileBytes: 100 });
+  assert.equal(big.ok, false);
+  assert.match(big.errors[0]!.message, /^the file is \d+ bytes, over the 100 bytes upload limit/);
+});
+
+test('GIF frame counting', () => {
+  assert.equal(gifFrameCount(Buffer.from(GIF1, 'base64')), 1);
+  assert.equal(gifFrameCount(Buffer.from(animatedGif(), 'base64')), 2);
+  assert.equal(gifFrameCount(Buffer.from('GIF89a')), -1);
+});
