@@ -13,7 +13,7 @@ import { generateDataset } from '../test/fixtures/generateDataset';
 
 const OUT = resolve('bench/output');
 const args = process.argv.slice(2);
-const concurrency = Math.max(2, availableParallelism());
+const concurrency = Math.max(4, availableParallelism());
 
 async function cachedDataset(name: string, classes: number, perClass: number): Promise<string> {
   const dir = join(OUT, name);

@@ -20,7 +20,8 @@ const node = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['vscode', 'sharp'],
+  // The SDK imports @opentelemetry/* optionally (a caught dynamic import): leave those unresolved.
+  external: ['vscode', 'sharp', '@opentelemetry/*'],
 };
 
 const allBuilds = [

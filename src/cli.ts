@@ -8,6 +8,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand
   scan: { summary: 'summarise a folder-per-class dataset (--check decodes every image)', load: async () => (await import('./cli/scan')).scanCommand },
   prepare: { summary: 'split, encode and write fine-tuning JSONL, a test batch, manifest and report', load: async () => (await import('./cli/prepare')).prepareCommand },
   validate: { summary: 'check a fine-tuning or batch JSONL file, with line-numbered errors', load: async () => (await import('./cli/validate')).validateCommand },
+  sandbox: { summary: 'run a local Mistral-compatible server (files, batch, chat, models, fine-tuning jobs)', load: async () => (await import('./cli/sandbox')).sandboxCommand },
+  jobs: { summary: 'fine-tuning jobs: list | get | start | cancel | create (upload, validate, estimate, start)', load: async () => (await import('./cli/jobs')).jobsCommand },
 };
 
 function usage(): string {

@@ -149,8 +149,10 @@ export const prepareCommand: Subcommand = async (argv, io) => {
   const { prepareTrainingData } = await import('../core/training/prepareTrainingData');
   const dataset = await scanDataset(resolve(positionals[0]!), { signal: io.signal });
   const onProgress = v.json ? undefined : progressPrinter(io);
-  const plan = await planPreparation(dataset, options, { signal: io.signal, onProgress, concurrency });
-  const result = v['dry-run'] ? undefined : await prepareTrainingData(dataset, options, v.out!, { plan, signal: io.signal, onProgress, concurrency });
+  // Without confirmation to wait for, one pass decodes each image once (plan and tiles together);
+  // --dry-run only plans.
+  const result = v['dry-run'] ? undefined : await prepareTrainingData(dataset, options, v.out!, { signal: io.signal, onProgress, concurrency });
+  const plan = result?.plan ?? (await planPreparation(dataset, options, { signal: io.signal, onProgress, concurrency }));
   if (v.json) {
     printJson(io, {
       dryRun: !result,

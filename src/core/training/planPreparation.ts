@@ -86,7 +86,9 @@ export interface PreparationPlan {
 }
 
 export function defaultConcurrency(): number {
-  return Math.max(2, availableParallelism());
+  // sharp runs one libvips thread per image here (sharp.concurrency() is 1), so a few images in flight
+  // keep both cores busy while others wait on I/O; libuv's pool (4 threads) bounds it anyway.
+  return Math.max(4, availableParallelism());
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

@@ -1,0 +1,109 @@
+// `POST /v1/chat/completions` of the sandbox, also used for every line of a batch job.
+// Validates the request like the API (unknown keys → 422, last role → 400, unknown model → 400,
+// retired model → 410) and answers with the sandbox's vision model.
+import { createHash, randomUUID } from 'node:crypto';
+import { RETIRED_MODELS, resolveBaseModel } from './modelCatalog';
+import { decodeDataUrl, imageTokens, imageUrlOf, textTokens } from './trainingData';
+import {
+  baseModelLabel,
+  classesFromPrompt,
+  formatAnswer,
+  imageFeatures,
+  predictNearestCentroid,
+  type CentroidModel,
+} from './visionModel';
+import { apiError, forbidExtraKeys, isRecord, nowSeconds, validationError } from './wire';
+
+export interface TrainedModel {
+  id: string;
+  root: string;
+  model: CentroidModel;
+  fenced: boolean;
+  descriptions: Record<string, string>;
+}
+
+const CHAT_KEYS = [
+  'model', 'messages', 'temperature', 'top_p', 'max_tokens', 'stream', 'stop', 'random_seed', 'metadata',
+  'response_format', 'tools', 'tool_choice', 'presence_penalty', 'frequency_penalty', 'n', 'prediction',
+  'parallel_tool_calls', 'reasoning_effort', 'prompt_mode', 'guardrails', 'prompt_cache_key', 'service_tier', 'safe_prompt',
+] as const;
+
+const FALLBACK_CLASSES = ['forest', 'water', 'urban', 'desert', 'farmland'];
+
+function texts(content: unknown): string[] {
+  if (typeof content === 'string') return [content];
+  if (Array.isArray(content)) return content.flatMap((c) => (isRecord(c) && typeof c.text === 'string' ? [c.text] : []));
+  return [];
+}
+
+export async function completeChat(body: unknown, lookupFineTuned: (id: string) => TrainedModel | undefined): Promise<Record<string, unknown>> {
+  if (!isRecord(body)) throw validationError([{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' }]);
+  forbidExtraKeys(body, CHAT_KEYS);
+  const model = body.model;
+  if (typeof model !== 'string' || !model) throw validationError([{ loc: ['body', 'model'], msg: 'Field required', type: 'missing' }]);
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0) throw validationError([{ loc: ['body', 'messages'], msg: 'Field required', type: 'missing' }]);
+  if (body.stream === true) throw apiError(400, 'Streaming is not supported by the Pixtune sandbox.');
+  const last = messages[messages.length - 1];
+  const lastRole = isRecord(last) ? last.role : undefined;
+  if (!(lastRole === 'user' || lastRole === 'tool' || (lastRole === 'assistant' && isRecord(last) && last.prefix === true))) {
+    throw apiError(400, `Expected last role User or Tool (or Assistant with prefix True) for serving but got ${String(lastRole)}`);
+  }
+  if (RETIRED_MODELS[model]) {
+    throw apiError(410, `Model ${model} was retired on ${RETIRED_MODELS[model]} and is no longer available.`, 'invalid_model', '1500');
+  }
+  const trained = model.startsWith('ft:') ? lookupFineTuned(model) : undefined;
+  const base = trained ? undefined : resolveBaseModel(model);
+  if (!trained && !base) throw apiError(400, `Invalid model: ${model}`, 'invalid_model', '1500');
+
+  let promptTokens = 0;
+  const promptTexts: string[] = [];
+  const images: string[] = [];
+  for (const [i, m] of messages.entries()) {
+    if (!isRecord(m) || typeof m.role !== 'string') throw validationError([{ loc: ['body', 'messages', i, 'role'], msg: 'Field required', type: 'missing' }]);
+    const t = texts(m.content);
+    promptTexts.push(...(m.role === 'assistant' ? [] : t));
+    promptTokens += t.reduce((s, x) => s + textTokens(x), 4);
+    if (Array.isArray(m.content)) {
+      for (const [k, chunk] of m.content.entries()) {
+        const url = imageUrlOf(chunk);
+        if (url === undefined) continue;
+        if (!url) throw validationError([{ loc: ['body', 'messages', i, 'content', k, 'image_url'], msg: 'Field required', type: 'missing' }]);
+        images.push(url);
+      }
+    }
+  }
+
+  let content: string;
+  if (images.length === 0) {
+    content = 'The Pixtune sandbox only answers questions about images: attach an image to the message.';
+  } else {
+    let decoded;
+    try {
+      decoded = await decodeDataUrl(images[images.length - 1]!);
+    } catch (err) {
+      throw apiError(400, `Image could not be read: ${(err as Error).message}.`);
+    }
+    promptTokens += imageTokens(decoded.width, decoded.height) * images.length;
+    const features = await imageFeatures(decoded.bytes);
+    if (trained) {
+      const label = predictNearestCentroid(trained.model, features);
+      content = formatAnswer(label, trained.fenced, trained.descriptions[label]);
+    } else {
+      const prompt = promptTexts.join('\n');
+      const classes = classesFromPrompt(promptTexts);
+      const key = createHash('sha256').update(decoded.bytes).digest('hex');
+      const label = baseModelLabel(classes.length ? classes : FALLBACK_CLASSES, features, key);
+      content = formatAnswer(label, /image_description|```/.test(prompt));
+    }
+  }
+  const completionTokens = textTokens(content);
+  return {
+    id: randomUUID().replace(/-/g, ''),
+    object: 'chat.completion',
+    created: nowSeconds(),
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content, tool_calls: null, prefix: false }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+  };
+}
