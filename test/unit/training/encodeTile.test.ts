@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { encodeTile, ImageRejectedError, readImageHeader, tileSize, toDataUrl } from '../../../src/core/images/encodeTile';
 import { texturedJpeg } from './trainingFixtures';
+import { png16, tiff16 } from '../../fixtures/generateProblemDataset';
 
 async function pixelAt(bytes: Buffer, x: number, y: number): Promise<number[]> {
   const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
@@ -63,21 +63,14 @@ test('PNG with alpha is flattened onto white, in both output formats', async () 
   }
 });
 
-/**
- * 16-bit fixtures come from ImageMagick (installed on our machines): sharp writes TIFF at 8 bits only,
- * and its raw 16-bit input path scales values in a way that makes a poor reference.
- */
-function sixteenBit(format: 'png' | 'tiff'): Buffer | undefined {
-  const r = spawnSync('convert', ['-size', '16x16', 'xc:rgb(100%,50%,0%)', '-depth', '16', `${format}:-`], { maxBuffer: 1 << 24 });
-  return r.status === 0 ? r.stdout : undefined;
+/** 16-bit fixtures are written by hand (sharp only writes 8-bit TIFF): orange, rgb(100%, 50%, 0%). */
+function sixteenBit(format: 'png' | 'tiff'): Buffer {
+  const orange = (): [number, number, number] => [65535, 32896, 0];
+  return format === 'png' ? png16(16, 16, orange) : tiff16(16, 16, orange);
 }
 
-test('16-bit PNG and TIFF become 8-bit RGB with the right colour', async (t) => {
-  const inputs = (['png', 'tiff'] as const).flatMap((f) => {
-    const b = sixteenBit(f);
-    return b ? [[f, b] as const] : [];
-  });
-  if (!inputs.length) return t.skip('ImageMagick (convert) not found: cannot make 16-bit fixtures');
+test('16-bit PNG and TIFF become 8-bit RGB with the right colour', async () => {
+  const inputs = (['png', 'tiff'] as const).map((f) => [f, sixteenBit(f)] as const);
   for (const [name, src] of inputs) {
     const srcMeta = await sharp(src).metadata();
     assert.deepEqual([srcMeta.format, srcMeta.depth], [name, 'ushort'], `${name} fixture really is 16-bit`);
