@@ -46,7 +46,8 @@ async function pickDatasetFolder(): Promise<string | undefined> {
   if (candidates.length) {
     const items: (vscode.QuickPickItem & { path?: string })[] = candidates.map((c) => ({
       label: basename(c.path),
-      description: vscode.workspace.asRelativePath(c.path),
+      // Where it is, when that says more than the name itself.
+      description: ((rel) => (rel === basename(c.path) ? undefined : rel))(vscode.workspace.asRelativePath(c.path)),
       detail: `${c.classCount} class folders`,
       path: c.path,
     }));
