@@ -69,7 +69,12 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
   }
 
   async getChildren(node?: DatasetTreeNode): Promise<DatasetTreeNode[]> {
-    if (!node) return this.store.roots().map((r) => this.datasetNode(r));
+    if (!node) {
+      // Remembered datasets (after a reload) are scanned as soon as they are listed, not only when expanded:
+      // the collapsed row shows counts and problems too. Each finished scan refreshes its own row.
+      for (const r of this.store.roots()) void this.store.ensureScanned(r);
+      return this.store.roots().map((r) => this.datasetNode(r));
+    }
     const state = this.store.get(node.root);
     if (!state) return [];
     if (node.kind === 'dataset') {

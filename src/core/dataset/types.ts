@@ -78,3 +78,38 @@ export interface ScanOptions {
   includeNested?: boolean;
   signal?: AbortSignal;
 }
+
+/** Problem kinds that make an image unusable for training (the health check's "broken"; `unusual-size` is only a warning). */
+export const BROKEN_IMAGE_KINDS: ReadonlySet<ProblemKind> = new Set(['zero-byte', 'corrupt', 'truncated', 'unsupported', 'oversized', 'unreadable']);
+
+/** One image as the health check saw it (see checkDatasetHealth.ts). */
+export const checkedImageSchema = z.object({
+  path: z.string(),
+  class: z.string(),
+  bytes: z.number().int().nonnegative().optional(),
+  /** As displayed, i.e. after EXIF orientation. */
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  format: z.string().optional(),
+  /** sharp's pixel depth name: 'uchar' (8 bits per channel) or 'ushort' (16). */
+  depth: z.string().optional(),
+  bitDepth: z.number().int().positive().optional(),
+  channels: z.number().int().positive().optional(),
+  hasAlpha: z.boolean().optional(),
+  /** EXIF orientation (1–8) when present. */
+  orientation: z.number().int().optional(),
+  problem: problemSchema.optional(),
+});
+export type CheckedImage = z.infer<typeof checkedImageSchema>;
+
+export const healthReportSchema = z.object({
+  checked: z.number().int().nonnegative(),
+  /** Images with no problem at all (an unusual size counts as a problem here). */
+  ok: z.number().int().nonnegative(),
+  problems: z.array(problemSchema),
+  images: z.array(checkedImageSchema),
+  /** The most common width×height, against which "unusual size" is judged; absent when sizes just vary. */
+  usualSize: z.object({ width: z.number(), height: z.number(), share: z.number() }).optional(),
+  durationMs: z.number().nonnegative(),
+});
+export type HealthReport = z.infer<typeof healthReportSchema>;
