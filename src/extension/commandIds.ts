@@ -9,6 +9,15 @@ export const CommandId = {
   generateTrainingData: 'pixtune.generateTrainingData',
   validateJsonl: 'pixtune.validateJsonl',
   openRunReport: 'pixtune.openRunReport',
+  setApiKey: 'pixtune.setApiKey',
+  clearApiKey: 'pixtune.clearApiKey',
+  startSandbox: 'pixtune.startSandbox',
+  launchFineTuning: 'pixtune.launchFineTuning',
+  refreshJobs: 'pixtune.refreshJobs',
+  startJob: 'pixtune.startJob',
+  cancelJob: 'pixtune.cancelJob',
+  copyModelId: 'pixtune.copyModelId',
+  openJobDetails: 'pixtune.openJobDetails',
 } as const;
 
 export type CommandIdValue = (typeof CommandId)[keyof typeof CommandId];

@@ -10,6 +10,7 @@ import { setFallbackStorage } from './workspaceFolders';
 import { generateTrainingData } from './training/generateTrainingData';
 import { validateJsonlCommand } from './training/validateJsonlCommand';
 import { openRunReport } from './training/openRunReport';
+import { registerJobs } from './jobs/registerJobs';
 
 /** What activate() returns: used by the integration suite to observe state without scraping the UI. */
 export interface PixtuneApi {
@@ -43,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): PixtuneApi {
   context.subscriptions.push(jsonlDiagnostics);
   reg(CommandId.validateJsonl, (uri?: vscode.Uri) => validateJsonlCommand(jsonlDiagnostics, uri));
   reg(CommandId.openRunReport, (node?: DatasetTreeNode) => openRunReport(node));
+  registerJobs(context, log);
 
   // Lets the Explorer's context menu offer dataset commands on folders that are datasets.
   const publishRoots = () => void vscode.commands.executeCommand('setContext', 'pixtune.datasetRoots', store.roots());

@@ -1,0 +1,64 @@
+// Is the configured server the Pixtune sandbox? It must be labelled "Sandbox" everywhere, so a
+// rehearsal is never mistaken for Mistral. A loopback URL alone is not proof (it may be a proxy):
+// the sandbox answers GET /sandbox/stats, which Mistral does not have.
+import { DEFAULT_SERVER_URL } from '../mistral/connection';
+
+export type ServerKind = 'mistral' | 'sandbox' | 'custom';
+
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}
+
+export function normalizeServerUrl(url: string | undefined): string {
+  const trimmed = (url ?? '').trim().replace(/\/+$/, '');
+  return trimmed || DEFAULT_SERVER_URL;
+}
+
+/** Throws a readable message for a URL the connection could not use. */
+export function checkServerUrl(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'The server URL must start with http:// or https://.';
+    if (u.username || u.password) return 'Put the API key in Pixtune: Set API Key, not in the server URL.';
+    return undefined;
+  } catch {
+    return `"${url}" is not a URL.`;
+  }
+}
+
+/** Asks a loopback server whether it is the sandbox; never sends the API key. */
+export async function probeSandbox(url: string, opts: { fetch?: typeof fetch; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<boolean> {
+  if (!isLoopbackUrl(url)) return false;
+  const f = opts.fetch ?? fetch;
+  const timeout = AbortSignal.timeout(opts.timeoutMs ?? 2000);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  try {
+    const res = await f(`${url.replace(/\/+$/, '')}/sandbox/stats`, { signal });
+    if (!res.ok) return false;
+    const body = (await res.json()) as { requests?: unknown };
+    return typeof body === 'object' && body !== null && typeof body.requests === 'object';
+  } catch {
+    return false;
+  }
+}
+
+export function serverKind(url: string, sandboxAnswered: boolean): ServerKind {
+  if (sandboxAnswered) return 'sandbox';
+  return normalizeServerUrl(url) === DEFAULT_SERVER_URL ? 'mistral' : 'custom';
+}
+
+/** "Sandbox", "Mistral", or the host of a custom server. */
+export function serverLabel(url: string, kind: ServerKind): string {
+  if (kind === 'sandbox') return 'Sandbox';
+  if (kind === 'mistral') return 'Mistral';
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,89 @@
+// Item actions on a job (tree row or details panel): Start, Cancel (after a modal confirmation),
+// Copy Model ID, and the notification when a job ends.
+import * as vscode from 'vscode';
+import { UserError } from '../../core/errors';
+import { jobFailureMessage } from '../../core/mistral/jobSummary';
+import type { FineTuningJob } from '../../core/mistral/wireSchemas';
+import { canCancel, canStart } from '../../core/jobs/jobStatusView';
+import { CommandId } from '../commandIds';
+import type { JobsController, JobEnded } from './jobsController';
+import type { ServerAccess } from './serverAccess';
+
+/** Tree rows pass the job id; a details panel passes it too; the palette passes nothing. */
+export async function resolveJobId(controller: JobsController, arg: unknown, want: (job: FineTuningJob) => boolean, placeHolder: string): Promise<string | undefined> {
+  if (typeof arg === 'string' && arg) return arg;
+  const candidates = controller.list().filter(want);
+  if (!candidates.length) throw new UserError('No fine-tuning job fits this action right now.', 'Refresh the Fine-tuning Jobs view.');
+  const pick = await vscode.window.showQuickPick(
+    candidates.map((j) => ({ label: j.fine_tuned_model ?? j.model, description: j.status, detail: j.id, id: j.id })),
+    { placeHolder },
+  );
+  return pick?.id;
+}
+
+export async function startJob(access: ServerAccess, controller: JobsController, arg: unknown): Promise<void> {
+  const id = await resolveJobId(controller, arg, (j) => canStart(j.status), 'Start which validated job?');
+  if (!id) return;
+  const conn = await access.connection();
+  const job = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Starting the fine-tuning job…' }, () => conn.jobs.start(id));
+  controller.upsert(job);
+}
+
+export async function cancelJob(access: ServerAccess, controller: JobsController, arg: unknown): Promise<void> {
+  const id = await resolveJobId(controller, arg, (j) => canCancel(j.status), 'Cancel which job?');
+  if (!id) return;
+  const job = controller.get(id);
+  const what = job ? `${job.model}${job.suffix ? ` (${job.suffix})` : ''}, ${job.status.toLowerCase()}` : id;
+  const answer = await vscode.window.showWarningMessage(
+    `Cancel the fine-tuning job ${id}?`,
+    { modal: true, detail: `${what}. A cancelled job cannot be resumed; steps already trained may still be billed.` },
+    'Cancel Job',
+  );
+  if (answer !== 'Cancel Job') return;
+  const conn = await access.connection();
+  controller.upsert(await conn.jobs.cancel(id));
+}
+
+export async function copyModelId(controller: JobsController, arg: unknown): Promise<void> {
+  const id = await resolveJobId(controller, arg, (j) => Boolean(j.fine_tuned_model), 'Copy the model id of which job?');
+  const model = id ? controller.get(id)?.fine_tuned_model : undefined;
+  if (!model) return;
+  await vscode.env.clipboard.writeText(model);
+  void vscode.window.showInformationMessage(`Copied the model id ${model}.`);
+}
+
+/**
+ * "Evaluate this model": evaluation arrives in a later Pixtune version. Until then this copies the
+ * model id and says what to do with it; it does not pretend to evaluate.
+ */
+export async function explainEvaluation(model: string): Promise<void> {
+  await vscode.env.clipboard.writeText(model);
+  await vscode.window.showInformationMessage(
+    `The model id ${model} is on the clipboard.`,
+    {
+      modal: true,
+      detail:
+        'Evaluating a model on the run\'s test batch (test.batch.jsonl) is coming in a later Pixtune version. Until then, use this id with the Mistral chat or batch API (or the sandbox) to compare it with the base model.',
+    },
+  );
+}
+
+export function notifyJobEnded(e: JobEnded, log: vscode.LogOutputChannel): void {
+  const { job, server } = e;
+  const where = server.kind === 'sandbox' ? ' (Sandbox)' : '';
+  log.info(`job ${job.id} ended: ${job.status}${job.fine_tuned_model ? ` → ${job.fine_tuned_model}` : ''}`);
+  if (job.status === 'SUCCESS') {
+    const model = job.fine_tuned_model ?? job.id;
+    void vscode.window.showInformationMessage(`Fine-tuning finished${where}: ${model} is ready.`, 'Evaluate this model', 'Open Details').then((a) => {
+      if (a === 'Evaluate this model') void explainEvaluation(model);
+      if (a === 'Open Details') void vscode.commands.executeCommand(CommandId.openJobDetails, job.id);
+    });
+  } else if (job.status === 'CANCELLED') {
+    void vscode.window.showInformationMessage(`Fine-tuning job ${job.id} was cancelled${where}.`);
+  } else {
+    const reason = jobFailureMessage(job);
+    void vscode.window.showErrorMessage(`Fine-tuning job ${job.id} failed${where}${reason ? `: ${reason}` : '.'}`, 'Open Details').then((a) => {
+      if (a) void vscode.commands.executeCommand(CommandId.openJobDetails, job.id);
+    });
+  }
+}

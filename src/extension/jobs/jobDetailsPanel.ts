@@ -1,0 +1,128 @@
+// The job-details webview host: one panel per job. The panel says "ready", then gets the job as a
+// view model (computed by core, validated by the shared schema) every time the job changes, so the
+// loss chart grows live while the job runs. Messages from the page are validated before use; the
+// page never gets paths or the key, only display strings and numbers.
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import { jobDetailsModel } from '../../core/jobs/jobDetailsModel';
+import { readOwnEstimate, type OwnEstimate } from '../../core/jobs/ownEstimate';
+import { hostToWebviewSchema, webviewToHostSchema, type HostToWebview } from '../../webview/messages';
+import { CommandId } from '../commandIds';
+import type { JobsController } from './jobsController';
+import type { JobLinkStore } from './jobLinkStore';
+
+export class JobDetailsPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, vscode.WebviewPanel>();
+  private readonly estimates = new Map<string, OwnEstimate | undefined>();
+  private readonly sub: vscode.Disposable;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly controller: JobsController,
+    private readonly links: JobLinkStore,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.sub = controller.onDidChange((ids) => {
+      for (const id of this.panels.keys()) if (ids === undefined || ids.includes(id)) this.post(id);
+    });
+  }
+
+  async open(jobId: string): Promise<void> {
+    const existing = this.panels.get(jobId);
+    if (existing) {
+      existing.reveal();
+      return;
+    }
+    const job = this.controller.get(jobId);
+    const panel = vscode.window.createWebviewPanel('pixtune.jobDetails', `Job ${job?.suffix ?? jobId.slice(0, 8)}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    });
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'pixtune.svg');
+    this.panels.set(jobId, panel);
+    const link = this.links.get(jobId);
+    if (link && !this.estimates.has(jobId)) this.estimates.set(jobId, await readOwnEstimate(link.runDir));
+    panel.webview.html = this.html(panel.webview);
+    panel.onDidDispose(() => {
+      this.panels.delete(jobId);
+      this.controller.setVisible(`panel:${jobId}`, false);
+    });
+    panel.onDidChangeViewState((e) => this.controller.setVisible(`panel:${jobId}`, e.webviewPanel.visible));
+    panel.webview.onDidReceiveMessage((raw: unknown) => {
+      const parsed = webviewToHostSchema.safeParse(raw);
+      if (!parsed.success) {
+        this.log.warn(`job details: ignored a malformed message from the webview`);
+        return;
+      }
+      const msg = parsed.data;
+      if (msg.type === 'ready') {
+        this.controller.setVisible(`panel:${jobId}`, true);
+        this.post(jobId);
+        return;
+      }
+      const command = {
+        start: CommandId.startJob,
+        cancel: CommandId.cancelJob,
+        refresh: CommandId.refreshJobs,
+        copyModelId: CommandId.copyModelId,
+      }[msg.action];
+      void vscode.commands.executeCommand(command, jobId);
+    });
+  }
+
+  private post(jobId: string): void {
+    const panel = this.panels.get(jobId);
+    const job = this.controller.get(jobId);
+    if (!panel) return;
+    let message: HostToWebview;
+    if (!job) {
+      message = { type: 'error', message: 'This job is not in the current list (another server, or it was deleted). Refresh the Fine-tuning Jobs view.' };
+    } else {
+      const server = this.controller.server;
+      const model = jobDetailsModel(job, {
+        nowMs: Date.now(),
+        serverLabel: server?.label ?? 'Server',
+        isSandbox: server?.kind === 'sandbox',
+        runName: this.links.runName(jobId),
+        estimate: this.estimates.get(jobId),
+      });
+      message = { type: 'job', job: model };
+      panel.title = `Job ${job.suffix ?? job.id.slice(0, 8)}${server?.kind === 'sandbox' ? ' (Sandbox)' : ''}`;
+    }
+    // Validated on the way out too: a host bug should fail here, loudly, not draw garbage.
+    void panel.webview.postMessage(hostToWebviewSchema.parse(message));
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = randomBytes(16).toString('base64');
+    const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...p)).toString();
+    const csp = [
+      `default-src 'none'`,
+      `img-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `style-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${asset('dist', 'codicon.css')}" id="vscode-codicon-stylesheet">
+<link rel="stylesheet" href="${asset('media', 'jobDetails.css')}">
+<title>Fine-tuning job</title>
+</head>
+<body data-view="jobDetails">
+<main id="root"><p class="loading">Loading the job…</p></main>
+<script nonce="${nonce}" src="${asset('dist', 'webview.js')}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    for (const p of this.panels.values()) p.dispose();
+  }
+}

@@ -1,0 +1,241 @@
+// The extension's picture of the account's fine-tuning jobs, and the one place that polls for them.
+// Polling follows PollSchedule (core): fast while something changes, backing off otherwise, stopped
+// when nothing is visible and no job is active, and stopped for good (until the server or key
+// changes) when the service says fine-tuning is unavailable or the key is rejected.
+import * as vscode from 'vscode';
+import { MistralError } from '../../core/mistral/errors';
+import { isTerminalJobStatus, type FineTuningJob } from '../../core/mistral/wireSchemas';
+import { jobFingerprint, PollSchedule } from '../../core/jobs/pollSchedule';
+import { statusLook } from '../../core/jobs/jobStatusView';
+import { errorMessage } from '../../core/errors';
+import type { ServerAccess, ServerInfo } from './serverAccess';
+import type { JobLinkStore } from './jobLinkStore';
+import { showFineTuningUnavailable } from './fineTuningUnavailable';
+
+export type JobsState = 'loading' | 'noKey' | 'ready' | 'unavailable' | 'authFailed' | 'error';
+
+/** Listing stops after this many jobs; an account with more sees the newest ones. */
+const MAX_LISTED = 1000;
+/** While jobs are active, only they are fetched; the whole list is re-read every this many polls. */
+const FULL_LIST_EVERY = 8;
+
+export interface JobEnded {
+  job: FineTuningJob;
+  server: ServerInfo;
+}
+
+export class JobsController implements vscode.Disposable {
+  private order: string[] = [];
+  private readonly jobs = new Map<string, FineTuningJob>();
+  private readonly prints = new Map<string, string>();
+  private stateValue: JobsState = 'loading';
+  private errorText: string | undefined;
+  private serverValue: ServerInfo | undefined;
+  private readonly schedule = new PollSchedule();
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private again = false;
+  private pollCount = 0;
+  private readonly visibleSources = new Set<string>();
+  private generation = 0;
+  private disposed = false;
+
+  private readonly changedEmitter = new vscode.EventEmitter<string[] | undefined>();
+  /** Job ids whose data changed, or undefined when the list itself changed. */
+  readonly onDidChange = this.changedEmitter.event;
+  private readonly endedEmitter = new vscode.EventEmitter<JobEnded>();
+  readonly onDidEndJob = this.endedEmitter.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly access: ServerAccess,
+    private readonly links: JobLinkStore,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.subscriptions.push(
+      access.onDidChange(() => {
+        // New server or key: forget everything, including "unavailable" and the backoff.
+        this.generation++;
+        this.order = [];
+        this.jobs.clear();
+        this.prints.clear();
+        this.schedule.reset();
+        this.setState('loading');
+        this.changedEmitter.fire(undefined);
+        void this.refresh();
+      }),
+    );
+  }
+
+  get state(): JobsState {
+    return this.stateValue;
+  }
+  get error(): string | undefined {
+    return this.errorText;
+  }
+  get server(): ServerInfo | undefined {
+    return this.serverValue;
+  }
+
+  list(): FineTuningJob[] {
+    return this.order.map((id) => this.jobs.get(id)!).filter(Boolean);
+  }
+
+  get(jobId: string): FineTuningJob | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  runningCount(): number {
+    return this.list().filter((j) => statusLook(j.status).active).length;
+  }
+
+  /** A view or panel showing jobs became visible or hidden; polling follows. */
+  setVisible(source: string, visible: boolean): void {
+    const was = this.visibleSources.size > 0;
+    if (visible) this.visibleSources.add(source);
+    else this.visibleSources.delete(source);
+    if (!was && visible && this.stateValue !== 'unavailable' && this.stateValue !== 'authFailed') void this.refresh();
+  }
+
+  /** Stores a job we got from elsewhere (launch, start, cancel) and resumes fast polling. */
+  upsert(job: FineTuningJob): void {
+    const isNew = !this.jobs.has(job.id);
+    this.track(job);
+    if (isNew) this.order = [job.id, ...this.order.filter((id) => id !== job.id)];
+    this.changedEmitter.fire(isNew ? undefined : [job.id]);
+    this.schedule.reset();
+    this.scheduleNext(true);
+  }
+
+  /** Polls now (a manual refresh, or a wake-up). Concurrent calls share one poll. */
+  refresh(opts: { full?: boolean } = { full: true }): Promise<void> {
+    if (opts.full) this.pollCount = 0;
+    if (this.polling) {
+      // A change (new key, new URL) arrived mid-poll: that poll's answer may be stale, so poll again after it.
+      this.again = true;
+      return this.polling;
+    }
+    this.polling = this.poll().finally(() => {
+      this.polling = undefined;
+      if (this.again && !this.disposed) {
+        this.again = false;
+        void this.refresh();
+      }
+    });
+    return this.polling;
+  }
+
+  private async poll(): Promise<void> {
+    this.clearTimer();
+    const gen = this.generation;
+    this.serverValue = await this.access.info();
+    if (!(await this.access.hasKey())) {
+      this.setState('noKey');
+      return;
+    }
+    let changed = false;
+    try {
+      const conn = await this.access.connection();
+      const full = this.pollCount % FULL_LIST_EVERY === 0 || this.runningCount() === 0;
+      this.pollCount++;
+      if (full) {
+        const fresh: FineTuningJob[] = [];
+        for await (const job of conn.jobs.listAll({ page_size: 100 })) {
+          fresh.push(job);
+          if (fresh.length >= MAX_LISTED) break;
+        }
+        if (gen !== this.generation) return;
+        fresh.sort((a, b) => b.created_at - a.created_at);
+        const ids = fresh.map((j) => j.id);
+        if (ids.join('\n') !== this.order.join('\n')) changed = true;
+        for (const j of fresh) {
+          // The list form has no events or checkpoints: keep the detailed copy while it is current.
+          const old = this.jobs.get(j.id);
+          const keep = old && old.modified_at === j.modified_at && old.status === j.status && old.checkpoints;
+          if (!keep && this.track(j)) changed = true;
+        }
+        this.order = ids;
+      }
+      // Details (checkpoints, events) for jobs that move, and for jobs shown in a details panel.
+      const moving = this.list().filter((j) => statusLook(j.status).active || this.visibleSources.has(`panel:${j.id}`));
+      // Finished jobs get their final checkpoints once (a few per poll), so rows show the last loss.
+      const finished = this.list().filter((j) => j.status === 'SUCCESS' && !j.checkpoints).slice(0, 5);
+      const detailed = [...moving, ...finished];
+      for (const j of detailed.slice(0, 20)) {
+        const d = await conn.jobs.get(j.id);
+        if (gen !== this.generation) return;
+        if (this.track(d)) changed = true;
+      }
+      this.errorText = undefined;
+      this.setState('ready');
+      this.changedEmitter.fire(changed ? undefined : []);
+    } catch (err) {
+      if (gen !== this.generation) return;
+      if (err instanceof MistralError && err.kind === 'fine-tuning-unavailable') {
+        this.order = [];
+        this.jobs.clear();
+        this.setState('unavailable');
+        this.changedEmitter.fire(undefined);
+        showFineTuningUnavailable(this.serverValue.url, this.log, err.detail);
+        return;
+      }
+      if (err instanceof MistralError && err.kind === 'auth') {
+        this.log.warn(`jobs: ${err.detail ?? err.message}`);
+        this.setState('authFailed');
+        return;
+      }
+      this.errorText = errorMessage(err);
+      this.log.warn(`jobs: listing failed: ${err instanceof MistralError ? (err.detail ?? err.message) : this.errorText}`);
+      this.setState('error');
+      this.scheduleNext(false, true);
+      return;
+    }
+    this.scheduleNext(changed);
+  }
+
+  /** Stores a job; returns true if it differs from what we had. Fires "ended" on a transition. */
+  private track(job: FineTuningJob): boolean {
+    const fp = jobFingerprint(job);
+    const before = this.jobs.get(job.id);
+    if (this.prints.get(job.id) === fp && before?.checkpoints) return false;
+    this.prints.set(job.id, fp);
+    this.jobs.set(job.id, before?.checkpoints && !job.checkpoints && before.modified_at === job.modified_at ? { ...job, checkpoints: before.checkpoints, events: before.events } : job);
+    void this.links.noteStatus(job.id, job.status, job.fine_tuned_model);
+    if (before && !isTerminalJobStatus(before.status) && isTerminalJobStatus(job.status) && this.serverValue) {
+      this.endedEmitter.fire({ job, server: this.serverValue });
+    }
+    return true;
+  }
+
+  private scheduleNext(changed: boolean, failed = false): void {
+    this.clearTimer();
+    if (this.disposed) return;
+    const anyActive = this.runningCount() > 0 || this.list().some((j) => j.status === 'CANCELLATION_REQUESTED');
+    const delay = this.schedule.next({
+      changed,
+      failed,
+      anyActive,
+      visible: this.visibleSources.size > 0,
+      stopped: this.stateValue === 'unavailable' || this.stateValue === 'authFailed' || this.stateValue === 'noKey',
+    });
+    if (delay !== undefined) this.timer = setTimeout(() => void this.refresh({ full: false }), delay);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private setState(s: JobsState): void {
+    this.stateValue = s;
+    void vscode.commands.executeCommand('setContext', 'pixtune.jobsState', s);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.clearTimer();
+    this.changedEmitter.dispose();
+    this.endedEmitter.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

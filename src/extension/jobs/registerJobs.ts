@@ -1,0 +1,61 @@
+// Wires the fine-tuning side of the extension: server and key, the Jobs view, polling, the status
+// bar, the details panels and the commands. Called once from activate().
+import * as vscode from 'vscode';
+import { CommandId } from '../commandIds';
+import { registerCommand } from '../registerCommand';
+import { clearApiKey, setApiKey } from './apiKeyCommands';
+import { cancelJob, copyModelId, notifyJobEnded, startJob } from './jobCommands';
+import { JobDetailsPanels } from './jobDetailsPanel';
+import { JobLinkStore } from './jobLinkStore';
+import { JobsController } from './jobsController';
+import { JobsTreeProvider, bindJobsViewChrome } from './jobsTree';
+import { createJobsStatusBar } from './jobsStatusBar';
+import { launchFineTuning, uploadCachePathFor } from './launchFineTuning';
+import { LocalSandbox } from './localSandbox';
+import { ServerAccess } from './serverAccess';
+import { statusLook } from '../../core/jobs/jobStatusView';
+
+export interface JobsApi {
+  /** Job ids and statuses as the Jobs view shows them (for tests). */
+  jobs(): { id: string; status: string; fineTunedModel?: string | null }[];
+  state(): string;
+}
+
+export function registerJobs(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): JobsApi {
+  const access = new ServerAccess(context.secrets);
+  const links = new JobLinkStore(context.workspaceState, log);
+  const controller = new JobsController(access, links, log);
+  const provider = new JobsTreeProvider(controller, links);
+  const view = vscode.window.createTreeView('pixtune.jobs', { treeDataProvider: provider });
+  const panels = new JobDetailsPanels(context.extensionUri, controller, links, log);
+  const sandbox = new LocalSandbox(access, log);
+  context.subscriptions.push(access, controller, provider, view, panels, sandbox, bindJobsViewChrome(view, controller), createJobsStatusBar(controller));
+  context.subscriptions.push(controller.onDidEndJob((e) => notifyJobEnded(e, log)));
+  context.subscriptions.push(view.onDidChangeVisibility((e) => controller.setVisible('tree', e.visible)));
+
+  const reg = (id: Parameters<typeof registerCommand>[2], fn: (...a: any[]) => unknown) => registerCommand(context, log, id, fn);
+  reg(CommandId.setApiKey, () => setApiKey(access, log));
+  reg(CommandId.clearApiKey, () => clearApiKey(access, log));
+  reg(CommandId.startSandbox, () => sandbox.start());
+  reg(CommandId.launchFineTuning, (arg?: unknown) => launchFineTuning({ access, controller, links, log, uploadCachePath: uploadCachePathFor(context) }, arg));
+  reg(CommandId.refreshJobs, () => controller.refresh());
+  reg(CommandId.startJob, (arg?: unknown) => startJob(access, controller, arg));
+  reg(CommandId.cancelJob, (arg?: unknown) => cancelJob(access, controller, arg));
+  reg(CommandId.copyModelId, (arg?: unknown) => copyModelId(controller, arg));
+  reg(CommandId.openJobDetails, async (arg?: unknown) => {
+    const id = typeof arg === 'string' ? arg : undefined;
+    if (id) await panels.open(id);
+  });
+
+  // After a reload: jobs launched here and last seen running are polled again even if the view is
+  // hidden; otherwise the first poll waits for the view (or a panel) to become visible.
+  controller.setVisible('tree', view.visible);
+  const pending = Object.values(links.all()).filter((l) => l.lastStatus && (statusLook(l.lastStatus).active || l.lastStatus === 'CANCELLATION_REQUESTED'));
+  if (pending.length || view.visible) void controller.refresh();
+  else void access.hasKey().then((has) => vscode.commands.executeCommand('setContext', 'pixtune.jobsState', has ? 'ready' : 'noKey'));
+
+  return {
+    jobs: () => controller.list().map((j) => ({ id: j.id, status: j.status, fineTunedModel: j.fine_tuned_model })),
+    state: () => controller.state,
+  };
+}

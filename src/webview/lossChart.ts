@@ -1,0 +1,106 @@
+// The training curves of a job: train loss and validation loss (left axis) and validation token
+// accuracy (right axis, %) per checkpoint step, drawn by uPlot (small, maintained, canvas-based).
+// Colours come from the theme's chart variables and are re-read when the theme changes.
+import uPlot from 'uplot';
+import { cssVar } from './dom';
+
+export interface ChartSeries {
+  steps: number[];
+  trainLoss: (number | null)[];
+  validLoss: (number | null)[];
+  validAccuracy: (number | null)[];
+}
+
+export class LossChart {
+  private plot: uPlot | undefined;
+  private data: ChartSeries | undefined;
+  private readonly resize: ResizeObserver;
+  private readonly themeWatch: MutationObserver;
+
+  constructor(private readonly host: HTMLElement) {
+    this.resize = new ResizeObserver(() => this.plot?.setSize(this.size()));
+    this.resize.observe(host);
+    // VS Code swaps the body class (vscode-light / vscode-dark / high contrast) on theme change.
+    this.themeWatch = new MutationObserver(() => this.rebuild());
+    this.themeWatch.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  }
+
+  private size(): { width: number; height: number } {
+    const width = Math.max(240, Math.floor(this.host.clientWidth));
+    return { width, height: Math.round(Math.min(340, Math.max(200, width * 0.42))) };
+  }
+
+  update(series: ChartSeries): void {
+    const shapeChanged =
+      !this.data ||
+      this.hasAny(this.data.validLoss) !== this.hasAny(series.validLoss) ||
+      this.hasAny(this.data.validAccuracy) !== this.hasAny(series.validAccuracy);
+    this.data = series;
+    if (!this.plot || shapeChanged) this.rebuild();
+    else this.plot.setData(this.aligned(series));
+  }
+
+  private hasAny(xs: (number | null)[]): boolean {
+    return xs.some((x) => x !== null);
+  }
+
+  private aligned(s: ChartSeries): uPlot.AlignedData {
+    const out: (number | null)[][] = [s.steps, s.trainLoss];
+    if (this.hasAny(s.validLoss)) out.push(s.validLoss);
+    if (this.hasAny(s.validAccuracy)) out.push(s.validAccuracy.map((x) => (x === null ? null : x * 100)));
+    return out as uPlot.AlignedData;
+  }
+
+  private rebuild(): void {
+    this.plot?.destroy();
+    this.plot = undefined;
+    const s = this.data;
+    if (!s) return;
+    const fg = cssVar('--vscode-foreground', '#888');
+    const grid = cssVar('--vscode-editorWidget-border', cssVar('--vscode-panel-border', 'rgba(128,128,128,0.3)'));
+    const font = `${cssVar('--vscode-font-size', '12px')} ${cssVar('--vscode-font-family', 'sans-serif')}`;
+    const axis = (scale: string, label: string, side?: number): uPlot.Axis => ({
+      scale,
+      label,
+      // Only when given: an explicit `side: undefined` would override uPlot's default placement.
+      ...(side !== undefined ? { side } : {}),
+      stroke: fg,
+      font,
+      labelFont: font,
+      grid: { stroke: grid, width: 1, show: scale !== '%' },
+      ticks: { stroke: grid, width: 1 },
+    });
+    const line = (label: string, colorVar: string, fallback: string, scale: string, dash?: number[]): uPlot.Series => ({
+      label,
+      scale,
+      stroke: cssVar(colorVar, fallback),
+      width: 2,
+      dash,
+      spanGaps: true,
+      points: { show: s.steps.length <= 60, size: 5 },
+      value: (_u, v) => (v == null ? '–' : scale === '%' ? `${v.toFixed(1)}%` : Number(v.toPrecision(3)).toString()),
+    });
+    const series: uPlot.Series[] = [{ label: 'Step' }, line('Training loss', '--vscode-charts-blue', '#3794ff', 'loss')];
+    const axes: uPlot.Axis[] = [axis('x', 'Step'), axis('loss', 'Loss')];
+    if (this.hasAny(s.validLoss)) series.push(line('Validation loss', '--vscode-charts-orange', '#d18616', 'loss', [6, 4]));
+    if (this.hasAny(s.validAccuracy)) {
+      series.push(line('Validation token accuracy', '--vscode-charts-green', '#89d185', '%'));
+      axes.push(axis('%', 'Token accuracy (%)', 1));
+    }
+    const opts: uPlot.Options = {
+      ...this.size(),
+      series,
+      axes,
+      scales: { x: { time: false }, '%': { range: [0, 100] } },
+      legend: { show: true, live: true },
+      cursor: { drag: { x: false, y: false } },
+    };
+    this.plot = new uPlot(opts, this.aligned(s), this.host);
+  }
+
+  dispose(): void {
+    this.resize.disconnect();
+    this.themeWatch.disconnect();
+    this.plot?.destroy();
+  }
+}

@@ -1,0 +1,162 @@
+// Fine-tuning jobs in code-server, driven as a user would: a run prepared by the real `prepare` CLI, the sandbox as
+// the server, the key entered through Pixtune: Set API Key, a job launched from the palette (base model from the
+// server's list, epochs, learning rate, suffix, validation), the service's cost confirmed in the modal, the job
+// followed to SUCCESS in the Jobs tree, and its details webview with a loss chart (light and dark screenshots).
+// A second test points the sandbox at "retired" mode and checks that the one unavailable message appears once.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import {
+  REPO_ROOT, findWebviewFrame, inputBoxType, openView, quickInput, quickPickLabels, quickPickSelect, runCommand, treeRow, viewPane,
+  waitForNotification, waitForTreeRows, withVSCode,
+} from './harness';
+import { generateDataset } from '../fixtures/generateDataset';
+import { startSandbox } from '../../src/core/sandbox/server';
+
+const JOBS = 'Fine-tuning Jobs';
+const run = promisify(execFile);
+
+async function preparedWorkspace(): Promise<{ workspace: string; runDir: string }> {
+  const workspace = await mkdtemp(join(tmpdir(), 'pixtune-e2e-jobs-'));
+  const dataset = join(workspace, 'aid');
+  await generateDataset(dataset, { classes: ['beach', 'forest', 'river'], perClass: 8, size: 64, format: 'jpeg', seed: 5 });
+  const out = join(workspace, '.pixtune', 'aid', 'run1');
+  await run(process.execPath, [join(REPO_ROOT, 'dist', 'cli.js'), 'prepare', dataset, '--out', out, '--val', '0.2', '--test', '0.2', '--scale', '1'], { cwd: workspace });
+  return { workspace, runDir: out };
+}
+
+/**
+ * Types into the input box titled `title`, once it is the one showing: input boxes open one after another, and
+ * typing before the next has opened would land in the one that is closing.
+ */
+async function typeInto(page: Page, title: RegExp, text: string): Promise<void> {
+  await quickInput(page).locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 30_000 });
+  await inputBoxType(page, text);
+}
+
+/** The modal dialog of the workbench (showInformationMessage with modal: true): its text, then a button click. */
+async function answerDialog(page: Page, button: string): Promise<string> {
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ state: 'visible', timeout: 120_000 });
+  const text = (await dialog.innerText()).trim();
+  await dialog.locator('.monaco-button', { hasText: new RegExp(`^${button}$`) }).first().click();
+  await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+  return text;
+}
+
+test('jobs: launch against the sandbox, watch it succeed, details chart in light and dark', { timeout: 420_000 }, async () => {
+  const { workspace, runDir } = await preparedWorkspace();
+  const sandbox = await startSandbox({ port: 0, apiKey: 'sandbox', speed: 3 });
+  try {
+    await withVSCode({ workspace, name: 'jobs', settings: { 'pixtune.serverUrl': sandbox.url } }, async (vs) => {
+      const { page } = vs;
+      await openView(page, 'Pixtune');
+      const jobsPane = viewPane(page, JOBS);
+      await jobsPane.getByText('Set API Key', { exact: false }).first().waitFor({ state: 'visible' });
+
+      // The key goes through the real input box; the sandbox accepts "sandbox" and the view says it is the sandbox.
+      await runCommand(page, 'Pixtune: Set API Key');
+      await inputBoxType(page, 'sandbox');
+      await waitForNotification(page, /Sandbox accepted the API key/, 30_000);
+      await jobsPane.getByText('No fine-tuning jobs on this server yet', { exact: false }).waitFor({ state: 'visible' });
+      assert.match(await jobsPane.locator('.pane-header').innerText(), /Sandbox/);
+      await vs.screenshot('jobs-01-empty-sandbox-light');
+
+      // Launch from the palette: run folder, base model from the server's list (fine-tunable vision first), epochs…
+      await runCommand(page, 'Pixtune: Launch Fine-Tuning');
+      await quickPickSelect(page, 'aid/run1');
+      const models = await quickPickLabels(page);
+      assert.equal(models[0], 'pixtral-12b-latest', `models offered: ${models.join(', ')}`);
+      await quickPickSelect(page, 'pixtral-12b-latest');
+      // Training steps rather than epochs: the tiny dataset would fit in one step, and the chart needs a curve.
+      await quickPickSelect(page, /^Training steps$/);
+      await typeInto(page, /training steps/, '24');
+      await typeInto(page, /learning rate/, '1e-4');
+      await typeInto(page, /model suffix/, 'e2e');
+      await quickPickSelect(page, 'Use the validation file');
+
+      // Nothing runs before the confirmation, which shows the service's numbers next to ours.
+      const confirm = await answerDialog(page, 'Start Job');
+      assert.match(confirm, /Start fine-tuning pixtral-12b-latest on Sandbox/);
+      assert.match(confirm, /Cost \(sandbox, not billed\): \d+\.\d+ USD/);
+      assert.match(confirm, /Training tokens: [\d,]+/);
+      assert.match(confirm, /Our estimate from the run's report: \d+\.\d+ USD/);
+
+      // Open the details while the job is still moving: the page follows it live up to SUCCESS.
+      const first = await waitForTreeRows(page, JOBS, (r) => r.length === 1, 60_000);
+      const startedAs = first[0]!.description;
+      await treeRow(page, JOBS, first[0]!.label).click();
+      const frame = await findWebviewFrame(page, 'Training curves', 60_000);
+      await frame.waitForFunction(() => /Succeeded/.test(document.body.innerText), undefined, { timeout: 240_000 });
+      const body = await frame.evaluate(() => document.body.innerText);
+      assert.match(body, /Sandbox/);
+      assert.match(body, /Validation/);
+      assert.match(body, /step 24 of 24 · train loss [\d.]+ · validation loss [\d.]+ · token accuracy [\d.]+%/);
+      assert.match(body, /Queued[\s\S]*Running[\s\S]*Succeeded/, 'the timeline lists the statuses in order');
+      await frame.locator('.chart canvas').first().waitFor({ state: 'attached', timeout: 30_000 });
+      const size = await frame.evaluate(() => {
+        const c = document.querySelector('.chart canvas') as HTMLCanvasElement | null;
+        return c ? { w: c.width, h: c.height } : undefined;
+      });
+      assert.ok(size && size.w > 100 && size.h > 100, `chart canvas size ${JSON.stringify(size)}`);
+
+      // The tree shows the fine-tuned model with a success icon, and a notification offers the next step.
+      const rows = await waitForTreeRows(page, JOBS, (r) => r.some((row) => row.label.startsWith('ft:') && /Succeeded/.test(row.description)), 60_000);
+      const done = rows.find((row) => row.label.startsWith('ft:'))!;
+      assert.ok(done.iconClasses.includes('codicon-pass-filled'), `icon: ${done.iconClasses.join(' ')} (started as: ${startedAs})`);
+      assert.match(done.description, /step 24\/24 · loss [\d.]+/);
+      await waitForNotification(page, /Fine-tuning finished \(Sandbox\): ft:/, 60_000);
+
+      // The run folder remembers the job (survives a reload, visible to the CLI).
+      const linkedStatuses = async () => {
+        const link = JSON.parse(await readFile(join(runDir, 'job.json'), 'utf8')) as { jobs: { jobId: string; lastStatus: string }[] };
+        return link.jobs.map((j) => j.lastStatus);
+      };
+      for (let i = 0; i < 40 && (await linkedStatuses()).join() !== 'SUCCESS'; i++) await page.waitForTimeout(250);
+      assert.deepEqual(await linkedStatuses(), ['SUCCESS']);
+      await vs.screenshot('jobs-02-details-light');
+      await vs.setTheme('dark');
+      await page.waitForTimeout(800);
+      await vs.screenshot('jobs-03-details-dark');
+    });
+  } finally {
+    await sandbox.close();
+    await rm(workspace, { recursive: true, force: true });
+  }
+});
+
+test('jobs: a retired fine-tuning service shows the one unavailable message once, and no fake jobs', { timeout: 240_000 }, async () => {
+  const workspace = await mkdtemp(join(tmpdir(), 'pixtune-e2e-retired-'));
+  try {
+    await withVSCode({ workspace, name: 'jobs-retired', settings: { 'pixtune.sandbox.fineTuning': 'retired' } }, async (vs) => {
+      const { page } = vs;
+      await openView(page, 'Pixtune');
+      await runCommand(page, 'Pixtune: Start Local Sandbox');
+      const started = await waitForNotification(page, /local sandbox is running at http:\/\/127\.0\.0\.1:\d+/);
+      const url = /http:\/\/127\.0\.0\.1:\d+/.exec(started)![0];
+
+      const message = /Mistral retired hosted fine-tuning in 2026/;
+      await waitForNotification(page, message, 60_000);
+      const jobsPane = viewPane(page, JOBS);
+      await jobsPane.getByText('Fine-tuning is not available on this server', { exact: false }).waitFor({ state: 'visible' });
+
+      // Refreshing and polling do not repeat the message or hammer the server.
+      await runCommand(page, 'Pixtune: Refresh Jobs');
+      await page.waitForTimeout(5000);
+      const toasts = await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
+      assert.equal(toasts.filter((t) => message.test(t)).length, 1, `toasts: ${toasts.join(' | ')}`);
+      const stats = (await (await fetch(`${url}/sandbox/stats`)).json()) as { requests: Record<string, number> };
+      const jobCalls = Object.entries(stats.requests).filter(([k]) => k.includes('/v1/fine_tuning/jobs')).reduce((n, [, v]) => n + v, 0);
+      assert.ok(jobCalls >= 1 && jobCalls <= 2, `job route calls: ${JSON.stringify(stats.requests)}`);
+      assert.equal((await waitForTreeRows(page, JOBS, () => true)).length, 0, 'no job rows');
+      await vs.screenshot('jobs-04-retired-light');
+    });
+  } finally {
+    await rm(workspace, { recursive: true, force: true });
+  }
+});
