@@ -1,8 +1,9 @@
 // Our own token/cost estimate of a prepared run, shown next to the service's numbers before the user
-// confirms a job. The training pipeline writes it into report.md (it is not in manifest.json), so it
-// is read back from there; a report without those lines simply means "no estimate".
+// confirms a job. Read from manifest.json's `estimate`; runs written before it existed still have the
+// figures in report.md, parsed as a fallback. Neither means "no estimate".
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { manifestSchema } from '../training/manifest';
 
 export interface OwnEstimate {
   examples: number;
@@ -26,6 +27,12 @@ export function parseOwnEstimate(reportMarkdown: string): OwnEstimate | undefine
 }
 
 export async function readOwnEstimate(runDir: string): Promise<OwnEstimate | undefined> {
+  try {
+    const manifest = manifestSchema.pick({ estimate: true }).safeParse(JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8')));
+    if (manifest.success && manifest.data.estimate) return manifest.data.estimate;
+  } catch {
+    // no or unreadable manifest: try the report
+  }
   try {
     return parseOwnEstimate(await readFile(join(runDir, 'report.md'), 'utf8'));
   } catch {

@@ -44,5 +44,15 @@ export const manifestSchema = z.object({
     z.object({ members: z.array(z.number()), kind: z.enum(['exact', 'near']), maxDistance: z.number(), crossSplit: z.boolean(), crossClass: z.boolean() }),
   ),
   warnings: z.array(z.string()),
+  /** Our token and cost estimate of training on this run (what the job launch shows next to the service's). */
+  estimate: z
+    .object({
+      examples: z.number().int().nonnegative(),
+      dataTokens: z.number().nonnegative(),
+      epochs: z.number().positive(),
+      pricePerMillion: z.number().nonnegative(),
+      cost: z.number().nonnegative(),
+    })
+    .optional(),
 });
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -214,6 +214,13 @@ async function writeRun(plan: PreparationPlan, outDir: string, ctx: PrepareConte
       skipped,
       duplicates: plan.duplicates,
       warnings,
+      estimate: {
+        examples: estimate.train.examples,
+        dataTokens: estimate.train.dataTokens,
+        epochs: estimate.train.epochs,
+        pricePerMillion: estimate.train.pricePerMillion,
+        cost: estimate.train.cost,
+      },
     };
     const manifestPath = join(outDir, 'manifest.json');
     const reportPath = join(outDir, 'report.md');

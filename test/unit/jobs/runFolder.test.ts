@@ -107,3 +107,20 @@ test('job links are kept in job.json in the run folder, updated in place, and su
     await rm(base, { recursive: true, force: true });
   }
 });
+
+test('our estimate comes from the manifest a real prepare run writes', async () => {
+  const { makeDataset, tempDir } = await import('../training/trainingFixtures');
+  const { prepareTrainingData } = await import('../../../src/core/training/prepareTrainingData');
+  const ds = await makeDataset(['forest', 'river'], 5, 32);
+  const out = join(await tempDir(), 'run');
+  const result = await prepareTrainingData(ds, { epochs: 3, pricePerMillion: 4 }, out);
+  const est = await readOwnEstimate(out);
+  const t = result.estimate.train;
+  assert.deepEqual(est, { examples: t.examples, dataTokens: t.dataTokens, epochs: 3, pricePerMillion: 4, cost: t.cost });
+  // Without a manifest estimate (older runs) the report is still read.
+  const manifestPath = join(out, 'manifest.json');
+  const m = JSON.parse(await readFile(manifestPath, 'utf8'));
+  delete m.estimate;
+  await writeFile(manifestPath, JSON.stringify(m));
+  assert.equal((await readOwnEstimate(out))?.dataTokens, t.dataTokens);
+});
