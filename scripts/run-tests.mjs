@@ -1,7 +1,7 @@
 // The one test command (`npm test`): build, type-check, then node:test over unit, e2e and integration suites.
 // Node 20's --test does not glob TypeScript files, so we list them here.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -22,6 +22,11 @@ function testFiles(dir) {
   }
   return out;
 }
+
+// On a fresh machine `npm test` alone must work: install the npm dependencies, and before the suites that
+// drive a real VS Code, code-server + Chromium (scripts/setup-e2e.sh is cached and idempotent: ~1 s when set up).
+if (!existsSync('node_modules/esbuild') || !existsSync('node_modules/sharp')) run('npm', ['ci', '--no-audit', '--no-fund']);
+if (suites.some((s) => s !== 'unit') && !process.env.PIXTUNE_SKIP_SETUP) run('bash', ['scripts/setup-e2e.sh']);
 
 if (!args.includes('--no-build')) {
   run('node', ['scripts/build.mjs']);
