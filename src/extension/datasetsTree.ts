@@ -30,6 +30,7 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
   readonly onDidChangeTreeData = this.changed.event;
   private readonly datasetNodes = new Map<string, DatasetTreeNode & { kind: 'dataset' }>();
   private readonly classNodes = new Map<string, DatasetTreeNode & { kind: 'class' }>();
+  private readonly runsNodes = new Map<string, DatasetTreeNode & { kind: 'runs' }>();
   /** How many images each class shows (grows with "Show more"). */
   private readonly shown = new Map<string, number>();
   private readonly subscription: vscode.Disposable;
@@ -51,6 +52,13 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
   datasetNode(root: string): DatasetTreeNode & { kind: 'dataset' } {
     let n = this.datasetNodes.get(root);
     if (!n) this.datasetNodes.set(root, (n = { kind: 'dataset', root }));
+    return n;
+  }
+
+  /** The "Training data" group of a dataset (cached so it can be revealed after a run is written). */
+  runsNode(root: string): DatasetTreeNode & { kind: 'runs' } {
+    let n = this.runsNodes.get(root);
+    if (!n) this.runsNodes.set(root, (n = { kind: 'runs', root }));
     return n;
   }
 
@@ -83,7 +91,7 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
       if (!ds) return [];
       const out: DatasetTreeNode[] = [];
       if (this.datasetProblems(node.root).length) out.push({ kind: 'problems', root: node.root });
-      if ((await this.runs(node.root)).length) out.push({ kind: 'runs', root: node.root });
+      if ((await this.runs(node.root)).length) out.push(this.runsNode(node.root));
       for (const c of ds.classes) out.push(this.classNode(node.root, c.name));
       return out;
     }
@@ -134,7 +142,7 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
       case 'runs':
         return this.datasetNode(node.root);
       case 'run':
-        return { kind: 'runs', root: node.root };
+        return this.runsNode(node.root);
       case 'runFile':
         return undefined; // run nodes are rebuilt on every listing; reveal is never needed for files
     }

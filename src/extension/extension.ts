@@ -38,7 +38,10 @@ export function activate(context: vscode.ExtensionContext): PixtuneApi {
   reg(CommandId.checkHealth, (arg) => checkHealth(store, log, arg));
   reg(CommandId.showMoreImages, (node) => provider.showMore(node));
   reg(CommandId.generateTrainingData, (arg?: DatasetTreeNode | vscode.Uri) =>
-    generateTrainingData(store, context.workspaceState, log, arg instanceof vscode.Uri ? arg.fsPath : arg?.root),
+    generateTrainingData(store, context.workspaceState, log, arg instanceof vscode.Uri ? arg.fsPath : arg?.root, async (root) => {
+      store.notifyRunsChanged(root);
+      await tree.reveal(provider.runsNode(root), { expand: true, select: false, focus: false });
+    }),
   );
   const jsonlDiagnostics = vscode.languages.createDiagnosticCollection('pixtune-jsonl');
   context.subscriptions.push(jsonlDiagnostics);

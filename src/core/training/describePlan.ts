@@ -9,7 +9,7 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 export function describePlan(plan: PreparationPlan): { headline: string; detail: string } {
   const count = (s: 'train' | 'validation' | 'test') => plan.splits[s].length;
   const e = plan.estimate;
-  const money = `${e.train.cost.toFixed(2)} USD`;
+  const money = e.train.cost > 0 && e.train.cost < 0.005 ? 'less than 0.01 USD' : `${e.train.cost.toFixed(2)} USD`;
   const headline = `${int(count('train'))} training examples · about ${int(e.train.trainTokens)} training tokens (${e.train.epochs} epochs) ≈ ${money}`;
   const lines = [
     `Split: ${int(count('train'))} train / ${int(count('validation'))} validation / ${int(count('test'))} test across ${plan.classes.length} classes (seed ${plan.options.split.seed}).`,

@@ -6,7 +6,8 @@ import type { PrepareOptionsInput } from '../../core/training/prepareOptions';
 import { prepareOptionsSchema } from '../../core/training/prepareOptions';
 import { defaultRunName } from '../../core/training/listPreparedRuns';
 import { describePlan } from '../../core/training/describePlan';
-import { UserError } from '../../core/errors';
+import { UserError, isAbortError } from '../../core/errors';
+import { rmdir } from 'node:fs/promises';
 import type { DatasetStore } from '../datasetStore';
 import { toAbortSignal } from '../abortSignal';
 import { pixtuneFolderFor } from '../workspaceFolders';
@@ -41,6 +42,8 @@ export async function generateTrainingData(
   memento: vscode.Memento,
   log: vscode.LogOutputChannel,
   root: string | undefined,
+  /** Called with the dataset root once a run folder is complete (the tree lists and reveals it). */
+  onRunWritten: (root: string) => Promise<void>,
 ): Promise<string | undefined> {
   if (!root) {
     const roots = store.roots();
@@ -81,17 +84,28 @@ export async function generateTrainingData(
 
   const outDir = join(await pixtuneFolderFor(root), defaultRunName(new Date(), prepareOptionsSchema.parse(finalOptions).split.seed));
   const { prepareTrainingData } = await import('../../core/training/prepareTrainingData');
-  const result = await withProgressNotification(`Generating training data for ${basename(root)}`, (signal, report) =>
-    prepareTrainingData(dataset, finalOptions, outDir, {
-      signal,
-      plan: reusePlan,
-      concurrency: HOST_CONCURRENCY,
-      createdAt: new Date().toISOString(),
-      onProgress: (p) => report(p.done, p.total, p.rate, p.etaSeconds, p.phase),
-    }),
-  );
+  let result;
+  try {
+    result = await withProgressNotification(`Generating training data for ${basename(root)}`, (signal, report) =>
+      prepareTrainingData(dataset, finalOptions, outDir, {
+        signal,
+        plan: reusePlan,
+        concurrency: HOST_CONCURRENCY,
+        createdAt: new Date().toISOString(),
+        onProgress: (p) => report(p.done, p.total, p.rate, p.etaSeconds, p.phase),
+      }),
+    );
+  } catch (err) {
+    // The pipeline removed its own files; the run folder is left empty: remove it (never recursively).
+    await rmdir(outDir).catch(() => undefined);
+    if (isAbortError(err)) {
+      void vscode.window.showInformationMessage(`Generating training data for ${basename(root)} was cancelled; nothing was written.`);
+      return undefined;
+    }
+    throw err;
+  }
   log.info(`training data written to ${result.outDir}: ${result.files.map((f) => `${f.name} (${f.lines} lines)`).join(', ')}; ${result.skipped.length} skipped`);
-  store.notifyRunsChanged(root);
+  await onRunWritten(root);
   await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(result.reportPath));
   const skipped = result.skipped.length ? ` ${result.skipped.length} image(s) were skipped; see the report.` : '';
   void vscode.window.showInformationMessage(`Training data for ${basename(root)} is in ${basename(result.outDir)}.${skipped}`);

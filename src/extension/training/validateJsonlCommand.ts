@@ -1,13 +1,17 @@
 // "Pixtune: Validate JSONL File": checks a fine-tuning or batch JSONL file and puts every error in the
 // Problems panel at its line. Works on any JSONL, ours or someone else's.
 import * as vscode from 'vscode';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { validateJsonlFile } from '../../core/training/validateJsonl';
 import { UserError } from '../../core/errors';
 import { toAbortSignal } from '../abortSignal';
+import type { DatasetTreeNode } from '../datasetsTree';
 
-export async function validateJsonlCommand(diagnostics: vscode.DiagnosticCollection, arg?: vscode.Uri): Promise<void> {
-  let uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+export async function validateJsonlCommand(diagnostics: vscode.DiagnosticCollection, arg?: vscode.Uri | DatasetTreeNode): Promise<void> {
+  // From the Datasets tree's context menu the argument is the run-file node, not a Uri.
+  let uri = arg instanceof vscode.Uri ? arg
+    : arg?.kind === 'runFile' ? vscode.Uri.file(join(arg.runDir, arg.name))
+      : vscode.window.activeTextEditor?.document.uri;
   if (!uri || !uri.fsPath.endsWith('.jsonl')) {
     const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'JSONL': ['jsonl'] }, openLabel: 'Validate' });
     uri = chosen?.[0];
