@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { copyFile, mkdtemp, rename, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { editorTabs, expandRow, openView, quickPickSelect, runCommand, treeRow, waitForTreeRows, withVSCode, type TreeRow } from './harness';
+import { editorTabs, expandRow, openView, quickPickSelect, runCommand, treeRow, viewPane, waitForTreeRows, withVSCode, type TreeRow } from './harness';
 import { DATASET_FOLDER, prepareDatasetWorkspace } from './datasetWorkspace';
 
 const DATASETS = 'Datasets';
@@ -43,7 +43,10 @@ test('datasets: live refresh on file changes, image preview, and persistence acr
       // A reload of the window keeps the dataset (workspace state) and rescans it.
       await page.reload();
       await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 90_000 });
-      await openView(page, 'Pixtune');
+      // The workbench restores the Pixtune container by itself; clicking its icon while it restores would
+      // toggle the side bar closed, so only open it if it did not come back.
+      const restored = await viewPane(page, DATASETS).waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false);
+      if (!restored) await openView(page, 'Pixtune');
       const rows = await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === DATASET_FOLDER && /^4 classes · \d+ images/.test(row.description)), 60_000);
       assert.equal(rows.filter((r) => r.level === 1).length, 1, 'the dataset is listed once after the reload');
       const total = fixture.totalImages - 1;

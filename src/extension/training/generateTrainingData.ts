@@ -98,11 +98,8 @@ export async function generateTrainingData(
   } catch (err) {
     // The pipeline removed its own files; the run folder is left empty: remove it (never recursively).
     await rmdir(outDir).catch(() => undefined);
-    if (isAbortError(err)) {
-      void vscode.window.showInformationMessage(`Generating training data for ${basename(root)} was cancelled; nothing was written.`);
-      return undefined;
-    }
-    throw err;
+    if (isAbortError(err)) void vscode.window.showInformationMessage(`Generating training data for ${basename(root)} was cancelled; nothing was written.`);
+    throw err; // the command wrapper logs a cancellation as such, not as a failure
   }
   log.info(`training data written to ${result.outDir}: ${result.files.map((f) => `${f.name} (${f.lines} lines)`).join(', ')}; ${result.skipped.length} skipped`);
   await onRunWritten(root);
