@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -51,7 +51,9 @@ async function answerDialog(page: Page, button: string): Promise<string> {
 
 test('jobs: launch against the sandbox, watch it succeed, details chart in light and dark', { timeout: 420_000 }, async () => {
   const { workspace, runDir } = await preparedWorkspace();
-  const sandbox = await startSandbox({ port: 0, apiKey: 'sandbox', speed: 3 });
+  // A key no file or log could contain by chance, so finding it anywhere is a leak.
+  const KEY = 'sbx-e2e-Kq7ZrW2pXy9LmN4vT3';
+  const sandbox = await startSandbox({ port: 0, apiKey: KEY, speed: 3 });
   try {
     await withVSCode({ workspace, name: 'jobs', settings: { 'pixtune.serverUrl': sandbox.url } }, async (vs) => {
       const { page } = vs;
@@ -59,9 +61,9 @@ test('jobs: launch against the sandbox, watch it succeed, details chart in light
       const jobsPane = viewPane(page, JOBS);
       await jobsPane.getByText('Set API Key', { exact: false }).first().waitFor({ state: 'visible' });
 
-      // The key goes through the real input box; the sandbox accepts "sandbox" and the view says it is the sandbox.
+      // The key goes through the real input box; the sandbox accepts it and the view says it is the sandbox.
       await runCommand(page, 'Pixtune: Set API Key');
-      await inputBoxType(page, 'sandbox');
+      await inputBoxType(page, KEY);
       await waitForNotification(page, /Sandbox accepted the API key/, 30_000);
       await jobsPane.getByText('No fine-tuning jobs on this server yet', { exact: false }).waitFor({ state: 'visible' });
       assert.match(await jobsPane.locator('.pane-header').innerText(), /Sandbox/);
@@ -123,6 +125,18 @@ test('jobs: launch against the sandbox, watch it succeed, details chart in light
       await vs.setTheme('dark');
       await page.waitForTimeout(800);
       await vs.screenshot('jobs-03-details-dark');
+
+      // The key stays secret: not in the logs, the settings, the workspace (run folder, job.json, upload
+      // cache) or anything else the extension wrote under the user data folder.
+      assert.ok(!(await vs.extensionHostLog()).includes(KEY), 'the API key is in the extension host log');
+      const leaks: string[] = [];
+      for (const dir of [vs.userDataDir, workspace]) {
+        for (const file of await filesBelow(dir)) {
+          const bytes = await readFile(file).catch(() => Buffer.alloc(0));
+          if (bytes.includes(KEY)) leaks.push(file);
+        }
+      }
+      assert.deepEqual(leaks, [], 'files that contain the API key');
     });
   } finally {
     await sandbox.close();
@@ -160,3 +174,13 @@ test('jobs: a retired fine-tuning service shows the one unavailable message once
     await rm(workspace, { recursive: true, force: true });
   }
 });
+
+async function filesBelow(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesBelow(p)));
+    else if (entry.isFile()) out.push(p);
+  }
+  return out;
+}
