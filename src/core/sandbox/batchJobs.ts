@@ -8,6 +8,7 @@ import { completeChat, type TrainedModel } from './chatCompletion';
 import type { FileStore } from './fileStore';
 import { HttpError, forbidExtraKeys, isRecord, nowSeconds, validationError } from './wire';
 import type { JobTimings } from './fineTuningJobs';
+import { pause } from './pause';
 
 const BATCH_KEYS = ['input_files', 'requests', 'endpoint', 'model', 'agent_id', 'metadata', 'timeout_hours'] as const;
 const ENDPOINTS = [
@@ -26,13 +27,6 @@ interface InputLine {
   body: unknown;
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
-  });
-}
 
 /** A stable shuffle (by hash of the line id) so outputs are out of order but reproducible. */
 function shuffled<T extends { id: string }>(rows: T[]): T[] {

@@ -10,6 +10,7 @@ import { fineTunedModelId, resolveBaseModel, type FineTunedModel } from './model
 import { scanTrainingFile } from './trainingData';
 import { fitNearestCentroid } from './visionModel';
 import { detailError, forbidExtraKeys, isRecord, nowSeconds, validationError } from './wire';
+import { pause } from './pause';
 
 const JOB_KEYS = [
   'model', 'training_files', 'validation_files', 'hyperparameters', 'suffix', 'integrations', 'auto_start',
@@ -38,13 +39,6 @@ export interface JobTimings {
   speed: number;
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
-  });
-}
 
 export class FineTuningJobStore {
   private readonly jobs = new Map<string, Job>();
