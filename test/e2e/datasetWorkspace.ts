@@ -22,7 +22,7 @@ export interface DatasetWorkspace {
 }
 
 /** JPEG start-of-image and JFIF header followed by garbage: every decoder rejects it. */
-function corruptJpeg(): Buffer {
+export function corruptJpeg(): Buffer {
   const header = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00,
     0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
   const garbage = Buffer.alloc(2048);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { generateDataset } from '../fixtures/generateDataset';
 import { REPO_ROOT, clickContextMenu, quickInput, viewPane } from './harness';
+import { corruptJpeg } from './datasetWorkspace';
 
 const DEFAULT_TIMEOUT = 30_000;
 
@@ -16,15 +17,6 @@ export const SMALL_PER_CLASS = 10;
 /** Added to the forest class: 11 files there, of which 10 decode. */
 export const CORRUPT_IMAGE = 'forest/forest_corrupt.jpg';
 export const LARGE_DATASET = 'aerial-large';
-
-/** JPEG start-of-image and JFIF header followed by garbage: every decoder rejects it. */
-function corruptJpeg(): Buffer {
-  const header = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00,
-    0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
-  const garbage = Buffer.alloc(2048);
-  for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 7919) & 0xff;
-  return Buffer.concat([header, garbage]);
-}
 
 /** `<workspace>/aerial`: 3 classes × 10 JPEGs of 64 px, plus one corrupt JPEG in forest. Returns its path. */
 export async function writeSmallDataset(workspace: string): Promise<string> {
