@@ -5,49 +5,17 @@
 // A second test points the sandbox at "retired" mode and checks that the one unavailable message appears once.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { Page } from 'playwright-core';
 import {
   REPO_ROOT, findWebviewFrame, inputBoxType, openView, quickInput, quickPickLabels, quickPickSelect, runCommand, treeRow, viewPane,
   waitForNotification, waitForTreeRows, withVSCode,
 } from './harness';
-import { generateDataset } from '../fixtures/generateDataset';
+import { answerDialog, preparedWorkspace, typeInto } from './jobsUi';
 import { startSandbox } from '../../src/core/sandbox/server';
 
 const JOBS = 'Fine-tuning Jobs';
-const run = promisify(execFile);
-
-async function preparedWorkspace(): Promise<{ workspace: string; runDir: string }> {
-  const workspace = await mkdtemp(join(tmpdir(), 'pixtune-e2e-jobs-'));
-  const dataset = join(workspace, 'aid');
-  await generateDataset(dataset, { classes: ['beach', 'forest', 'river'], perClass: 8, size: 64, format: 'jpeg', seed: 5 });
-  const out = join(workspace, '.pixtune', 'aid', 'run1');
-  await run(process.execPath, [join(REPO_ROOT, 'dist', 'cli.js'), 'prepare', dataset, '--out', out, '--val', '0.2', '--test', '0.2', '--scale', '1'], { cwd: workspace });
-  return { workspace, runDir: out };
-}
-
-/**
- * Types into the input box titled `title`, once it is the one showing: input boxes open one after another, and
- * typing before the next has opened would land in the one that is closing.
- */
-async function typeInto(page: Page, title: RegExp, text: string): Promise<void> {
-  await quickInput(page).locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 30_000 });
-  await inputBoxType(page, text);
-}
-
-/** The modal dialog of the workbench (showInformationMessage with modal: true): its text, then a button click. */
-async function answerDialog(page: Page, button: string): Promise<string> {
-  const dialog = page.locator('.monaco-dialog-box');
-  await dialog.waitFor({ state: 'visible', timeout: 120_000 });
-  const text = (await dialog.innerText()).trim();
-  await dialog.locator('.monaco-button', { hasText: new RegExp(`^${button}$`) }).first().click();
-  await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
-  return text;
-}
 
 test('jobs: launch against the sandbox, watch it succeed, details chart in light and dark', { timeout: 420_000 }, async () => {
   const { workspace, runDir } = await preparedWorkspace();

@@ -1,0 +1,63 @@
+// A job launched from a run node of the Datasets tree keeps being watched across a window reload: after the
+// reload the Jobs view polls it again, shows it reach SUCCESS, and the end is still announced.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  expandRow, inputBoxType, quickPickSelect, runCommand, viewPane, waitForNotification, waitForTreeRows, withVSCode,
+} from './harness';
+import { answerDialog, preparedWorkspace, typeInto } from './jobsUi';
+import { becomesVisible, rightClickTreeRow, runFromContextMenu, waitForQuickInputTitle } from './trainingUi';
+import { startSandbox } from '../../src/core/sandbox/server';
+
+const JOBS = 'Fine-tuning Jobs';
+const DATASETS = 'Datasets';
+
+test('jobs: launched from the Datasets tree, followed across a window reload to SUCCESS', { timeout: 300_000 }, async () => {
+  const { workspace, runDir } = await preparedWorkspace();
+  // Slow enough (about 25 s from creation to SUCCESS) that the reload happens while the job runs.
+  const sandbox = await startSandbox({ port: 0, apiKey: 'sandbox', speed: 0.25 });
+  try {
+    await withVSCode({ workspace, name: 'jobs-reload', settings: { 'pixtune.serverUrl': sandbox.url } }, async (vs) => {
+      const { page } = vs;
+      await runCommand(page, 'Pixtune: Set API Key');
+      await inputBoxType(page, 'sandbox');
+      await waitForNotification(page, /Sandbox accepted the API key/, 30_000);
+
+      // The dataset and its prepared run in the Datasets tree; the run's context menu launches the job.
+      await runCommand(page, 'Pixtune: Add as Dataset');
+      await quickPickSelect(page, /^\s*aid\b/);
+      await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === 'Training data'));
+      await expandRow(page, DATASETS, 'Training data');
+      await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === 'run1'));
+      await runFromContextMenu(page, () => rightClickTreeRow(page, DATASETS, 'run1'), /^(Pixtune: )?Launch Fine-Tuning$/,
+        (ms) => waitForQuickInputTitle(page, /Launch Fine-Tuning \(2\/5\)/, ms).then(() => true, () => false));
+      await quickPickSelect(page, 'pixtral-12b-latest');
+      await quickPickSelect(page, /^Training steps$/);
+      await typeInto(page, /training steps/, '12');
+      await typeInto(page, /learning rate/, '1e-4');
+      await typeInto(page, /model suffix/, 'reload');
+      await quickPickSelect(page, 'Use the validation file');
+      await answerDialog(page, 'Start Job');
+      await waitForTreeRows(page, JOBS, (r) => r.some((row) => /Running|Queued|Validat|Start/i.test(row.description)), 60_000);
+
+      // Reload the window while the job runs.
+      await page.reload();
+      await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 90_000 });
+      const restored = await becomesVisible(viewPane(page, JOBS))(15_000);
+      if (!restored) await runCommand(page, 'Pixtune: Refresh Jobs');
+
+      // Polling resumed by itself: the job reaches SUCCESS in the view and its end is announced.
+      const rows = await waitForTreeRows(page, JOBS, (r) => r.some((row) => row.label.startsWith('ft:') && /Succeeded/.test(row.description)), 120_000);
+      assert.ok(rows.some((row) => row.label.includes(':reload:')), rows.map((r) => r.label).join(' | '));
+      await waitForNotification(page, /Fine-tuning finished \(Sandbox\): ft:/, 60_000);
+      const link = JSON.parse(await readFile(join(runDir, 'job.json'), 'utf8')) as { jobs: { lastStatus: string }[] };
+      assert.deepEqual(link.jobs.map((j) => j.lastStatus), ['SUCCESS']);
+      await vs.screenshot('jobs-05-after-reload-light');
+    });
+  } finally {
+    await sandbox.close();
+    await rm(workspace, { recursive: true, force: true });
+  }
+});
