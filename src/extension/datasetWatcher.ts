@@ -30,7 +30,10 @@ export class DatasetWatcher implements vscode.Disposable {
       if (this.watchers.has(root)) continue;
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), '**/*'));
       const entry: { watcher: vscode.FileSystemWatcher; timer?: NodeJS.Timeout } = { watcher };
-      const schedule = () => {
+      const schedule = (uri: vscode.Uri) => {
+        // Hidden files and folders (Pixtune's own .pixtune outputs among them) are not part of the scan.
+        const rel = uri.fsPath.slice(root.length);
+        if (/[\\/]\./.test(rel)) return;
         clearTimeout(entry.timer);
         entry.timer = setTimeout(() => void this.store.rescan(root), DEBOUNCE_MS);
       };

@@ -25,6 +25,8 @@ export function checkServerUrl(url: string): string | undefined {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'The server URL must start with http:// or https://.';
     if (u.username || u.password) return 'Put the API key in Pixtune: Set API Key, not in the server URL.';
+    // The key travels in a header: plain http is only acceptable to this machine (the sandbox, a local proxy).
+    if (u.protocol === 'http:' && !isLoopbackUrl(url)) return 'The server URL uses http:// to another machine, which would send the API key unencrypted: use https://.';
     return undefined;
   } catch {
     return `"${url}" is not a URL.`;

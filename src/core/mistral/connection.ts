@@ -15,6 +15,7 @@ import {
   describeEndpoint,
   errorFromHttp,
   redactError,
+  finalError,
   timeoutError,
   unreachableError,
   type RouteFamily,
@@ -147,7 +148,7 @@ export class MistralConnection {
       } else if ((last as { name?: string })?.name === 'ResponseValidationError') {
         mapped = new MistralError('bad-response', `The server's answer from ${describeEndpoint(url)} did not have the expected shape.`, 'Check that the server URL points to the Mistral API or a compatible server.', String((last as Error).message).slice(0, 500));
       }
-      throw mapped instanceof MistralError ? redactError(mapped, this.apiKey) : mapped;
+      throw finalError(mapped, url, this.apiKey);
     }
   }
 

@@ -170,3 +170,14 @@ export function timeoutError(url: string, ms: number): MistralError {
   const endpoint = describeEndpoint(url);
   return new MistralError('timeout', `${endpoint} did not answer within ${Math.round(ms / 1000)} s.`, 'Try again, or raise the timeout setting.', undefined, undefined, endpoint);
 }
+
+/**
+ * The last word on anything a Mistral call throws: our own errors are redacted, cancellation passes through
+ * untouched, and anything else (an SDK internal error, say) becomes a MistralError whose text cannot carry the key.
+ */
+export function finalError(mapped: unknown, url: string | URL, secret: string | undefined): unknown {
+  if (mapped instanceof MistralError) return redactError(mapped, secret);
+  if (mapped instanceof Error && (mapped.name === 'AbortError' || (mapped as { code?: string }).code === 'ABORT_ERR')) return mapped;
+  const text = redactSecret(mapped instanceof Error ? mapped.message : String(mapped), secret);
+  return new MistralError('http', `The call to ${describeEndpoint(url)} failed: ${text.split('\n')[0]!.slice(0, 300)}`, undefined, text.slice(0, 1000));
+}

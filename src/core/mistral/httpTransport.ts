@@ -9,6 +9,7 @@ import {
   MistralError,
   errorFromHttp,
   redactError,
+  finalError,
   timeoutError,
   unreachableError,
   describeEndpoint,
@@ -185,6 +186,6 @@ export class MistralTransport {
     } else if (err instanceof RetriesExhausted && err.failure.type === 'network') {
       mapped = unreachableError(String(url), last);
     }
-    return mapped instanceof MistralError ? redactError(mapped, this.config.apiKey) : mapped;
+    return finalError(mapped, url, this.config.apiKey);
   }
 }

@@ -33,6 +33,10 @@ export class JobDetailsPanels implements vscode.Disposable {
       existing.reveal();
       return;
     }
+    // Read before the panel exists: awaiting after it would leave a window in which a closed panel stays listed.
+    const link = this.links.get(jobId);
+    if (link && !this.estimates.has(jobId)) this.estimates.set(jobId, await readOwnEstimate(link.runDir));
+    if (this.panels.has(jobId)) return this.panels.get(jobId)!.reveal(); // opened meanwhile by a second call
     const job = this.controller.get(jobId);
     const panel = vscode.window.createWebviewPanel('pixtune.jobDetails', `Job ${job?.suffix ?? jobId.slice(0, 8)}`, vscode.ViewColumn.Active, {
       enableScripts: true,
@@ -41,8 +45,6 @@ export class JobDetailsPanels implements vscode.Disposable {
     });
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'pixtune.svg');
     this.panels.set(jobId, panel);
-    const link = this.links.get(jobId);
-    if (link && !this.estimates.has(jobId)) this.estimates.set(jobId, await readOwnEstimate(link.runDir));
     panel.webview.html = this.html(panel.webview);
     panel.onDidDispose(() => {
       this.panels.delete(jobId);

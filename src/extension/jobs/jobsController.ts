@@ -128,13 +128,14 @@ export class JobsController implements vscode.Disposable {
   private async poll(): Promise<void> {
     this.clearTimer();
     const gen = this.generation;
-    this.serverValue = await this.access.info();
-    if (!(await this.access.hasKey())) {
-      this.setState('noKey');
-      return;
-    }
     let changed = false;
     try {
+      // Inside the try: SecretStorage can fail (e.g. no keyring on Linux); that is an error state, not a crash.
+      this.serverValue = await this.access.info();
+      if (!(await this.access.hasKey())) {
+        this.setState('noKey');
+        return;
+      }
       const conn = await this.access.connection();
       const full = this.pollCount % FULL_LIST_EVERY === 0 || this.runningCount() === 0;
       this.pollCount++;
@@ -176,7 +177,7 @@ export class JobsController implements vscode.Disposable {
         this.jobs.clear();
         this.setState('unavailable');
         this.changedEmitter.fire(undefined);
-        showFineTuningUnavailable(this.serverValue.url, this.log, err.detail);
+        showFineTuningUnavailable(this.serverValue?.url ?? 'the configured server', this.log, err.detail);
         return;
       }
       if (err instanceof MistralError && err.kind === 'auth') {
@@ -197,11 +198,16 @@ export class JobsController implements vscode.Disposable {
   private track(job: FineTuningJob): boolean {
     const fp = jobFingerprint(job);
     const before = this.jobs.get(job.id);
-    if (this.prints.get(job.id) === fp && before?.checkpoints) return false;
+    // Unchanged, and either we hold its details already or this copy has none to add (list form of a job
+    // that is not polled in detail): no change, so polling can back off and the tree is not redrawn.
+    if (this.prints.get(job.id) === fp && (before?.checkpoints || !job.checkpoints)) return false;
     this.prints.set(job.id, fp);
     this.jobs.set(job.id, before?.checkpoints && !job.checkpoints && before.modified_at === job.modified_at ? { ...job, checkpoints: before.checkpoints, events: before.events } : job);
-    void this.links.noteStatus(job.id, job.status, job.fine_tuned_model);
-    if (before && !isTerminalJobStatus(before.status) && isTerminalJobStatus(job.status) && this.serverValue) {
+    // After a reload nothing is in memory yet: the run folder's link remembers the last status we saw, so a job
+    // that ended while VS Code was closed or reloading is still announced (once: the link is updated below).
+    const previous = before?.status ?? this.links.get(job.id)?.lastStatus;
+    this.links.noteStatus(job.id, job.status, job.fine_tuned_model).catch((err) => this.log.warn(`jobs: cannot update the run folder link: ${errorMessage(err)}`));
+    if (previous && !isTerminalJobStatus(previous) && isTerminalJobStatus(job.status) && this.serverValue) {
       this.endedEmitter.fire({ job, server: this.serverValue });
     }
     return true;

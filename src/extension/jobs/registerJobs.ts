@@ -52,7 +52,12 @@ export function registerJobs(context: vscode.ExtensionContext, log: vscode.LogOu
   controller.setVisible('tree', view.visible);
   const pending = Object.values(links.all()).filter((l) => l.lastStatus && (statusLook(l.lastStatus).active || l.lastStatus === 'CANCELLATION_REQUESTED'));
   if (pending.length || view.visible) void controller.refresh();
-  else void access.hasKey().then((has) => vscode.commands.executeCommand('setContext', 'pixtune.jobsState', has ? 'ready' : 'noKey'));
+  else {
+    access.hasKey().then(
+      (has) => vscode.commands.executeCommand('setContext', 'pixtune.jobsState', has ? 'ready' : 'noKey'),
+      (err) => log.warn(`jobs: cannot read the API key store: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
 
   return {
     jobs: () => controller.list().map((j) => ({ id: j.id, status: j.status, fineTunedModel: j.fine_tuned_model })),

@@ -67,4 +67,7 @@ test('server URLs: loopback detection, normalisation, labels, and no credentials
   assert.match(checkServerUrl('https://user:secret@proxy.example') ?? '', /not in the server URL/);
   assert.match(checkServerUrl('ftp://x') ?? '', /http/);
   assert.equal(checkServerUrl('https://api.mistral.ai'), undefined);
+  // The key is never sent unencrypted to another machine; plain http to this one (the sandbox) is fine.
+  assert.match(checkServerUrl('http://gpu-box.example:8000') ?? '', /unencrypted/);
+  assert.equal(checkServerUrl('http://127.0.0.1:4000'), undefined);
 });

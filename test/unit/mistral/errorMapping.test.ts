@@ -140,3 +140,14 @@ test('redactSecret removes the key and bearer tokens', () => {
   assert.equal(redactSecret(`a ${KEY} b ${KEY}`, KEY), 'a [redacted] b [redacted]');
   assert.equal(redactSecret('Authorization: Bearer abcdefgh1234', undefined), 'Authorization: Bearer [redacted]');
 });
+
+test('anything else a call throws is wrapped and redacted; cancellation passes through', async () => {
+  const { finalError, MistralError } = await import('../../../src/core/mistral/errors');
+  const key = 'sk-leaky-123456789';
+  const wrapped = finalError(new Error(`SDK exploded while sending Bearer ${key}`), 'https://api.mistral.ai/v1/models', key);
+  assert.ok(wrapped instanceof MistralError);
+  assert.ok(!(wrapped as Error).message.includes(key) && !((wrapped as InstanceType<typeof MistralError>).detail ?? '').includes(key));
+  assert.match((wrapped as Error).message, /api\.mistral\.ai\/v1\/models/);
+  const abort = new DOMException('stopped', 'AbortError');
+  assert.equal(finalError(abort, 'https://api.mistral.ai/v1/models', key), abort);
+});
