@@ -11,6 +11,7 @@ import type { DatasetStore } from './datasetStore';
 import type { DatasetTreeNode, DatasetsTreeProvider } from './datasetsTree';
 import { toAbortSignal } from './abortSignal';
 import { pixtuneFolderFor } from './workspaceFolders';
+import { datasetSettings } from './datasetSettings';
 
 type NodeOrUri = DatasetTreeNode | vscode.Uri | undefined;
 
@@ -103,7 +104,7 @@ export async function checkHealth(store: DatasetStore, log: vscode.LogOutputChan
   if (!ds) throw new UserError(`${basename(root)} could not be scanned: ${store.get(root)?.scanError ?? 'unknown reason'}.`);
   const { checkDatasetHealth } = await import('../core/dataset/checkDatasetHealth');
   const { renderHealthReportMarkdown } = await import('../core/dataset/healthReportMarkdown');
-  const concurrency = vscode.workspace.getConfiguration('pixtune').get<number>('healthCheck.concurrency', 2);
+  const concurrency = datasetSettings().healthCheckConcurrency;
   const total = ds.classes.reduce((n, c) => n + c.images.length, 0);
   const report = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Checking ${basename(root)}`, cancellable: true },

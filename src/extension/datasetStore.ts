@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { scanDataset } from '../core/dataset/scanDataset';
 import type { Dataset, Problem } from '../core/dataset/types';
 import { errorMessage } from '../core/errors';
+import { datasetSettings } from './datasetSettings';
 
 const DATASETS_KEY = 'pixtune.datasets.v1';
 const HEALTH_KEY = 'pixtune.health.v1';
@@ -79,7 +80,7 @@ export class DatasetStore implements vscode.Disposable {
   }
 
   private async doScan(root: string): Promise<void> {
-    const includeNested = vscode.workspace.getConfiguration('pixtune').get<boolean>('includeNestedFolders', true);
+    const includeNested = datasetSettings().includeNestedFolders;
     const started = Date.now();
     try {
       const dataset = await scanDataset(root, { includeNested });

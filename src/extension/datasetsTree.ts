@@ -8,6 +8,7 @@ import type { DatasetStore } from './datasetStore';
 import { CommandId } from './commandIds';
 import { listPreparedRuns, type PreparedRun } from '../core/training/listPreparedRuns';
 import { pixtuneFolderFor } from './workspaceFolders';
+import { datasetSettings } from './datasetSettings';
 
 export type DatasetTreeNode =
   | { kind: 'dataset'; root: string }
@@ -46,7 +47,7 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
   }
 
   private pageSize(): number {
-    return vscode.workspace.getConfiguration('pixtune').get<number>('imagesPerPage', 100);
+    return datasetSettings().imagesPerPage;
   }
 
   datasetNode(root: string): DatasetTreeNode & { kind: 'dataset' } {
