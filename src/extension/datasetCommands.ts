@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../core/fsutil/atomicWrite';
 import type { Problem } from '../core/dataset/types';
 import type { DatasetStore } from './datasetStore';
 import type { DatasetTreeNode, DatasetsTreeProvider } from './datasetsTree';
-import { toAbortSignal } from './abortSignal';
+import { withImageProgress } from './imageProgress';
 import { pixtuneFolderFor } from './workspaceFolders';
 import { datasetSettings } from './datasetSettings';
 
@@ -105,22 +105,8 @@ export async function checkHealth(store: DatasetStore, log: vscode.LogOutputChan
   const { checkDatasetHealth } = await import('../core/dataset/checkDatasetHealth');
   const { renderHealthReportMarkdown } = await import('../core/dataset/healthReportMarkdown');
   const concurrency = datasetSettings().healthCheckConcurrency;
-  const total = ds.classes.reduce((n, c) => n + c.images.length, 0);
-  const report = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Checking ${basename(root)}`, cancellable: true },
-    async (progress, token) => {
-      let last = 0;
-      return checkDatasetHealth(ds, {
-        signal: toAbortSignal(token),
-        concurrency,
-        onProgress: (p) => {
-          const pct = total ? (p.done / total) * 100 : 100;
-          const eta = p.etaSeconds !== undefined ? `, ${Math.ceil(p.etaSeconds)} s left` : '';
-          progress.report({ increment: pct - last, message: `${p.done}/${p.total} images · ${p.rate.toFixed(0)}/s${eta}` });
-          last = pct;
-        },
-      });
-    },
+  const report = await withImageProgress(`Checking ${basename(root)}`, (signal, onProgress) =>
+    checkDatasetHealth(ds, { signal, concurrency, onProgress }),
   );
   const byPath: Record<string, Problem> = {};
   for (const p of report.problems) if (p.path) byPath[p.path] = p;

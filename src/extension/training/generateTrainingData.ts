@@ -9,7 +9,7 @@ import { describePlan } from '../../core/training/describePlan';
 import { UserError, isAbortError } from '../../core/errors';
 import { rmdir } from 'node:fs/promises';
 import type { DatasetStore } from '../datasetStore';
-import { toAbortSignal } from '../abortSignal';
+import { withImageProgress } from '../imageProgress';
 import { pixtuneFolderFor } from '../workspaceFolders';
 import { askPrepareOptions } from './askPrepareOptions';
 
@@ -21,20 +21,6 @@ function rememberedOptions(memento: vscode.Memento, root: string): PrepareOption
   const all = memento.get<Record<string, unknown>>(OPTIONS_KEY, {});
   const parsed = prepareOptionsSchema.safeParse(all[root] ?? {});
   return parsed.success ? parsed.data : {};
-}
-
-function withProgressNotification<T>(title: string, task: (signal: AbortSignal, report: (done: number, total: number, rate?: number, eta?: number, phase?: string) => void) => Promise<T>): Thenable<T> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
-    let lastPct = 0;
-    return task(toAbortSignal(token), (done, total, rate, eta, phase) => {
-      const pct = total ? (done / total) * 100 : 0;
-      const parts = [`${phase ? `${phase}: ` : ''}${done}/${total} images`];
-      if (rate) parts.push(`${rate.toFixed(0)}/s`);
-      if (eta !== undefined && done < total) parts.push(`${Math.ceil(eta)} s left`);
-      progress.report({ increment: Math.max(0, pct - lastPct), message: parts.join(' · ') });
-      lastPct = pct;
-    });
-  });
 }
 
 export async function generateTrainingData(
@@ -61,8 +47,8 @@ export async function generateTrainingData(
   await memento.update(OPTIONS_KEY, { ...memento.get<Record<string, unknown>>(OPTIONS_KEY, {}), [root]: options });
 
   const { planPreparation } = await import('../../core/training/planPreparation');
-  const plan = await withProgressNotification(`Planning training data for ${basename(root)}`, (signal, report) =>
-    planPreparation(dataset, options, { signal, concurrency: HOST_CONCURRENCY, onProgress: (p) => report(p.done, p.total, p.rate, p.etaSeconds, p.phase) }),
+  const plan = await withImageProgress(`Planning training data for ${basename(root)}`, (signal, report) =>
+    planPreparation(dataset, options, { signal, concurrency: HOST_CONCURRENCY, onProgress: report }),
   );
 
   // What it will cost, before anything is written or uploaded.
@@ -86,13 +72,13 @@ export async function generateTrainingData(
   const { prepareTrainingData } = await import('../../core/training/prepareTrainingData');
   let result;
   try {
-    result = await withProgressNotification(`Generating training data for ${basename(root)}`, (signal, report) =>
+    result = await withImageProgress(`Generating training data for ${basename(root)}`, (signal, report) =>
       prepareTrainingData(dataset, finalOptions, outDir, {
         signal,
         plan: reusePlan,
         concurrency: HOST_CONCURRENCY,
         createdAt: new Date().toISOString(),
-        onProgress: (p) => report(p.done, p.total, p.rate, p.etaSeconds, p.phase),
+        onProgress: report,
       }),
     );
   } catch (err) {
