@@ -1,11 +1,13 @@
 // `pixtune jobs …`: fine-tuning jobs on Mistral (or the sandbox, or a compatible server).
 // `--json` prints the job(s) exactly as the API returned them (snake_case wire fields).
+import { stat } from 'node:fs/promises';
 import { UsageError, UserError } from '../core/errors';
+import { checkLaunchChoices, createValidatedJob, type LaunchChoices, type ValidatedLaunch } from '../core/jobs/launchJob';
 import { createMistralConnection, DEFAULT_SERVER_URL, type MistralConnection } from '../core/mistral/connection';
-import { CLI_KEY_ACTION } from '../core/mistral/errors';
+import { CLI_KEY_ACTION, MistralError } from '../core/mistral/errors';
 import { describeJob, describeJobEstimate, jobFailureMessage } from '../core/mistral/jobSummary';
 import type { FineTuningJob, KnownJobStatus } from '../core/mistral/wireSchemas';
-import { JOB_STATUSES } from '../core/mistral/wireSchemas';
+import { isTerminalJobStatus, JOB_STATUSES } from '../core/mistral/wireSchemas';
 import { parseCliArgs, printJson, type CliIO, type Subcommand } from './common';
 
 const HELP = `Usage: pixtune jobs <action> [options]
@@ -19,7 +21,9 @@ Actions:
          [--suffix S] [--no-start] [--wait]
                                upload the files (reusing identical uploads), create the job without
                                starting it, wait for validation, print the service's cost estimate,
-                               then start it (unless --no-start)
+                               then start it (unless --no-start). Defaults: 1 epoch, --lr 1e-4.
+                               The suffix: letters, digits and dashes, at most 18 characters.
+                               Ctrl+C before the start cancels the job.
 
 Options:
   --server-url URL             default ${DEFAULT_SERVER_URL} (the key comes from MISTRAL_API_KEY)
@@ -30,6 +34,11 @@ Options:
 
 Mistral retired hosted fine-tuning in 2026: against api.mistral.ai these commands report that
 fine-tuning is unavailable. The sandbox (pixtune sandbox) runs the whole flow locally.`;
+
+/** Used when neither --epochs nor --steps is given (the service's own default is not documented). */
+const DEFAULT_EPOCHS = 1;
+/** Used when --lr is not given: the service's documented default. */
+const DEFAULT_LEARNING_RATE = 1e-4;
 
 const OPTIONS = {
   'server-url': { type: 'string' },
@@ -167,61 +176,95 @@ async function create(
   const epochs = numberOption(values.epochs, 'epochs');
   const steps = numberOption(values.steps, 'steps', true);
   if (epochs !== undefined && steps !== undefined) throw new UsageError('Give either --epochs or --steps, not both.');
-  const lr = numberOption(values.lr, 'lr');
-  if (values.suffix !== undefined && values.suffix.length > 18) throw new UsageError('--suffix can be 18 characters at most.');
+  const validation = values.validation ?? [];
+  const choices: LaunchChoices = {
+    model: values.model,
+    ...(steps !== undefined ? { trainingSteps: steps } : { epochs: epochs ?? DEFAULT_EPOCHS }),
+    learningRate: numberOption(values.lr, 'lr') ?? DEFAULT_LEARNING_RATE,
+    ...(values.suffix !== undefined ? { suffix: values.suffix } : {}),
+    useValidation: validation.length > 0,
+  };
+  // The same checks the launch makes, as bad usage (exit 2) rather than a failure.
+  const problem = checkLaunchChoices(choices);
+  if (problem) throw new UsageError(problem);
   const pollMs = numberOption(values['poll-ms'], 'poll-ms', true) ?? 2000;
   const conn = connect(io, values['server-url']);
-  const cachePath = values['upload-cache'] ?? '.pixtune/uploads.json';
 
   // Ask the job routes first: when fine-tuning is retired, say so before uploading anything.
   await conn.jobs.list({ page: 0, page_size: 1 }, io.signal);
 
-  const upload = async (path: string) => {
-    let lastPct = -1;
-    const res = await conn.files.upload(path, 'fine-tune', (p) => {
-      const pct = p.total ? Math.floor((p.done / p.total) * 100) : 100;
-      if (pct >= lastPct + 10 || pct === 100) {
-        lastPct = pct;
-        io.err(`Uploading ${path}: ${pct}%`);
+  let uploading = '';
+  let lastPct = -1;
+  let createdId: string | undefined;
+  let launch: ValidatedLaunch;
+  try {
+    launch = await createValidatedJob(conn, { runDir: '', runName: '', training: values.train, validation }, choices, {
+      signal: io.signal,
+      pollMs,
+      uploadCachePath: values['upload-cache'] ?? '.pixtune/uploads.json',
+      onStage: (s) => {
+        if (s.stage === 'upload' && !s.reused) {
+          uploading = s.file;
+          lastPct = -1;
+        }
+      },
+      onProgress: (p) => {
+        const pct = p.total ? Math.floor((p.done / p.total) * 100) : 100;
+        if (pct >= lastPct + 10 || pct === 100) {
+          lastPct = pct;
+          io.err(`Uploading ${uploading}: ${pct}%`);
+        }
+      },
+      onCreated: async (job, uploads) => {
+        createdId = job.id;
+        for (const u of uploads) {
+          // Never throw here: the job exists and must go on to validation (or be cancelled).
+          const bytes = await stat(u.path).then((st) => ` (${st.size.toLocaleString('en-US')} bytes)`, () => '');
+          say(`${u.reused ? 'Reusing' : 'Uploaded'} ${u.path} as ${u.fileId}${bytes}.`);
+        }
+        say(`Created job ${job.id}; waiting for the service to validate the data…`);
+      },
+    });
+  } catch (err) {
+    if (createdId === undefined) throw err;
+    if (io.signal.aborted) {
+      io.err(`Stopped while job ${createdId} was being validated; asked the service to cancel it, so it does not wait for a start.`);
+      throw err;
+    }
+    if (err instanceof UserError && !(err instanceof MistralError)) {
+      // The job ended during validation: report it as the service has it, in CLI terms.
+      const ended = await conn.jobs.get(createdId, io.signal);
+      if (isTerminalJobStatus(ended.status) && ended.status !== 'SUCCESS') {
+        if (json) printJson(io, ended);
+        const why = jobFailureMessage(ended);
+        throw new UserError(`The job ended with status ${ended.status}${why ? `: ${why}` : '.'}`, 'Fix the training data (pixtune validate) and create the job again.');
       }
-    }, io.signal, { cachePath });
-    say(`${res.reused ? 'Reusing' : 'Uploaded'} ${path} as ${res.file.id} (${res.file.bytes.toLocaleString('en-US')} bytes).`);
-    return res.file.id;
-  };
-  const trainIds: string[] = [];
-  for (const p of values.train) trainIds.push(await upload(p));
-  const validationIds: string[] = [];
-  for (const p of values.validation ?? []) validationIds.push(await upload(p));
-
-  const created = await conn.jobs.create(
-    {
-      model: values.model,
-      training_files: trainIds.map((file_id) => ({ file_id, weight: 1 })),
-      ...(validationIds.length ? { validation_files: validationIds } : {}),
-      hyperparameters: { ...(epochs !== undefined ? { epochs } : {}), ...(steps !== undefined ? { training_steps: steps } : {}), ...(lr !== undefined ? { learning_rate: lr } : {}) },
-      ...(values.suffix ? { suffix: values.suffix } : {}),
-      auto_start: false,
-    },
-    io.signal,
-  );
-  say(`Created job ${created.id}; waiting for the service to validate the data…`);
-  const validated = await conn.waitForJob(created.id, { signal: io.signal, pollMs, until: (j) => j.status === 'VALIDATED' });
-  if (validated.status !== 'VALIDATED') {
-    if (json) printJson(io, validated);
-    const why = jobFailureMessage(validated);
-    throw new UserError(`The job ended with status ${validated.status}${why ? `: ${why}` : '.'}`, 'Fix the training data (pixtune validate) and create the job again.');
+    }
+    throw err;
   }
-  say(`Validated. The service estimates: ${describeJobEstimate(validated) ?? 'no estimate given'}.`);
-  if (values['no-start']) {
-    say(`Not started (--no-start). Start it with: pixtune jobs start ${validated.id}`);
-    if (json) printJson(io, validated);
-    else show(validated);
+
+  const { job } = launch;
+  say(`Validated. The service estimates: ${describeJobEstimate(job) ?? 'no estimate given'}.`);
+  if (job.status !== 'VALIDATED') {
+    // The server started the job by itself despite auto_start false: do not start it again.
+    say(`The service started job ${job.id} by itself (status ${job.status})${values['no-start'] ? '; --no-start could not hold it back' : ''}.`);
+    if (values.wait) return wait(conn, job.id);
+    show(job);
     return 0;
   }
-  const started = await conn.jobs.start(validated.id, io.signal);
+  if (values['no-start']) {
+    say(`Not started (--no-start). Start it with: pixtune jobs start ${job.id}`);
+    show(job);
+    return 0;
+  }
+  if (io.signal.aborted) {
+    // Ctrl+C just as validation ended: nothing is billed yet, so do not leave the job waiting.
+    await conn.jobs.cancel(job.id).catch(() => undefined);
+    io.signal.throwIfAborted();
+  }
+  const started = await conn.jobs.start(job.id, io.signal);
   say(`Started job ${started.id}.`);
   if (values.wait) return wait(conn, started.id);
-  if (json) printJson(io, started);
-  else show(started);
+  show(started);
   return 0;
 }

@@ -8,7 +8,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jobsCommand } from '../../../src/cli/jobs';
-import { UsageError, UserError } from '../../../src/core/errors';
+import { isAbortError, UsageError, UserError } from '../../../src/core/errors';
+import { createMistralConnection } from '../../../src/core/mistral/connection';
 import { startSandbox, type Sandbox } from '../../../src/core/sandbox/server';
 import { buildTrainingFixture, type TrainingFixture } from './trainingFixture';
 
@@ -127,5 +128,33 @@ test('missing key → exit 1 with a clear message; bad usage → exit 2', async 
   assert.match(r.stderr, /MISTRAL_API_KEY is not set/);
   assert.equal((await run(['create', '--model', 'x'])).code, 2);
   assert.equal((await run(['create', '--train', 'a', '--model', 'x', '--epochs', '1', '--steps', '2'])).code, 2);
+  assert.equal((await run(['create', '--train', 'a', '--model', 'x', '--suffix', 'has space'])).code, 2, 'the suffix is checked like the launch checks it');
   assert.equal((await run(['frobnicate'])).code, 2);
+});
+
+test('jobs create: Ctrl+C while the service validates cancels the created job', async () => {
+  const slow = await startSandbox({ port: 0, apiKey: KEY, speed: 0.5 }); // validation takes seconds
+  try {
+    const controller = new AbortController();
+    const out: string[] = [];
+    const argv = ['create', '--train', fixture.trainPath, '--model', 'pixtral-12b-latest', '--epochs', '1', '--poll-ms', '20', '--server-url', slow.url, '--upload-cache', join(dir, 'abort.json')];
+    const io = {
+      out: (t: string) => {
+        out.push(t);
+        if (t.startsWith('Created job')) controller.abort();
+      },
+      err: (t: string) => out.push(t),
+      signal: controller.signal,
+      env: { MISTRAL_API_KEY: KEY },
+    };
+    await assert.rejects(jobsCommand(argv, io), (e: unknown) => isAbortError(e));
+    const id = /Created job (\S+);/.exec(out.join('\n'))?.[1];
+    assert.ok(id, out.join('\n'));
+    assert.match(out.join('\n'), /asked the service to cancel it/);
+    const conn = createMistralConnection({ apiKey: KEY, serverUrl: slow.url, retry: { initialDelayMs: 10 } });
+    assert.equal((await conn.waitForJob(id, { pollMs: 20, maxPollMs: 100 })).status, 'CANCELLED');
+    assert.equal(slow.stats().requests['POST /v1/fine_tuning/jobs/{job_id}/start'] ?? 0, 0, 'never started');
+  } finally {
+    await slow.close();
+  }
 });
