@@ -237,10 +237,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    // A taken port must not leave the upload folder behind.
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const sandbox: Sandbox = {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,

@@ -8,6 +8,7 @@ import { isTerminalJobStatus, type FineTuningJob } from '../../core/mistral/wire
 import { jobFingerprint, PollSchedule } from '../../core/jobs/pollSchedule';
 import { statusLook } from '../../core/jobs/jobStatusView';
 import { errorMessage } from '../../core/errors';
+import { SingleFlightPoll } from '../../core/jobs/singleFlightPoll';
 import type { ServerAccess, ServerInfo } from './serverAccess';
 import type { JobLinkStore } from './jobLinkStore';
 import { showFineTuningUnavailable } from './fineTuningUnavailable';
@@ -33,8 +34,8 @@ export class JobsController implements vscode.Disposable {
   private serverValue: ServerInfo | undefined;
   private readonly schedule = new PollSchedule();
   private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
-  private again = false;
+  /** One poll at a time, each with its own AbortController (aborted on dispose, server/key change, manual refresh). */
+  private readonly poller = new SingleFlightPoll((signal) => this.poll(signal));
   private pollCount = 0;
   private readonly visibleSources = new Set<string>();
   private generation = 0;
@@ -56,6 +57,8 @@ export class JobsController implements vscode.Disposable {
       access.onDidChange(() => {
         // New server or key: forget everything, including "unavailable" and the backoff.
         this.generation++;
+        // The poll in flight asks the old server (it may hang there): abort it; refresh() below polls again.
+        this.poller.abort();
         this.order = [];
         this.jobs.clear();
         this.prints.clear();
@@ -107,45 +110,45 @@ export class JobsController implements vscode.Disposable {
     this.scheduleNext(true);
   }
 
-  /** Polls now (a manual refresh, or a wake-up). Concurrent calls share one poll. */
-  refresh(opts: { full?: boolean } = { full: true }): Promise<void> {
+  /**
+   * Polls now (a manual refresh, or a wake-up). Concurrent calls share one poll: a call during a poll asks for
+   * one more poll after it (a change may have made its answer stale) and settles when that one has run.
+   * `restart` (the Refresh command) aborts the poll in flight first, so a hanging request cannot block it.
+   */
+  refresh(opts: { full?: boolean; restart?: boolean } = { full: true }): Promise<void> {
+    if (this.disposed) return Promise.resolve();
     if (opts.full) this.pollCount = 0;
-    if (this.polling) {
-      // A change (new key, new URL) arrived mid-poll: that poll's answer may be stale, so poll again after it.
-      this.again = true;
-      return this.polling;
-    }
-    this.polling = this.poll().finally(() => {
-      this.polling = undefined;
-      if (this.again && !this.disposed) {
-        this.again = false;
-        void this.refresh();
-      }
-    });
-    return this.polling;
+    return this.poller.request({ restart: opts.restart });
   }
 
-  private async poll(): Promise<void> {
+  private async poll(signal: AbortSignal): Promise<void> {
     this.clearTimer();
     const gen = this.generation;
     let changed = false;
+    // Aborted (dispose, server/key change, manual refresh) or superseded: drop the answer silently.
+    const stale = () => signal.aborted || gen !== this.generation;
     try {
       // Inside the try: SecretStorage can fail (e.g. no keyring on Linux); that is an error state, not a crash.
-      this.serverValue = await this.access.info();
-      if (!(await this.access.hasKey())) {
+      const info = await this.access.info();
+      if (stale()) return;
+      this.serverValue = info;
+      const hasKey = await this.access.hasKey();
+      if (stale()) return;
+      if (!hasKey) {
         this.setState('noKey');
         return;
       }
       const conn = await this.access.connection();
+      if (stale()) return;
       const full = this.pollCount % FULL_LIST_EVERY === 0 || this.runningCount() === 0;
       this.pollCount++;
       if (full) {
         const fresh: FineTuningJob[] = [];
-        for await (const job of conn.jobs.listAll({ page_size: 100 })) {
+        for await (const job of conn.jobs.listAll({ page_size: 100 }, signal)) {
           fresh.push(job);
           if (fresh.length >= MAX_LISTED) break;
         }
-        if (gen !== this.generation) return;
+        if (stale()) return;
         fresh.sort((a, b) => b.created_at - a.created_at);
         const ids = fresh.map((j) => j.id);
         if (ids.join('\n') !== this.order.join('\n')) changed = true;
@@ -163,15 +166,16 @@ export class JobsController implements vscode.Disposable {
       const finished = this.list().filter((j) => j.status === 'SUCCESS' && !j.checkpoints).slice(0, 5);
       const detailed = [...moving, ...finished];
       for (const j of detailed.slice(0, 20)) {
-        const d = await conn.jobs.get(j.id);
-        if (gen !== this.generation) return;
+        const d = await conn.jobs.get(j.id, signal);
+        if (stale()) return;
         if (this.track(d)) changed = true;
       }
       this.errorText = undefined;
       this.setState('ready');
       this.changedEmitter.fire(changed ? undefined : []);
     } catch (err) {
-      if (gen !== this.generation) return;
+      // An aborted poll is a normal end (no error state, no log line); whoever aborted it polls again if needed.
+      if (stale()) return;
       if (err instanceof MistralError && err.kind === 'fine-tuning-unavailable') {
         this.order = [];
         this.jobs.clear();
@@ -240,6 +244,7 @@ export class JobsController implements vscode.Disposable {
   dispose(): void {
     this.disposed = true;
     this.clearTimer();
+    this.poller.dispose();
     this.changedEmitter.dispose();
     this.endedEmitter.dispose();
     for (const s of this.subscriptions) s.dispose();

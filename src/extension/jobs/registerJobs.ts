@@ -28,7 +28,7 @@ export function registerJobs(context: vscode.ExtensionContext, log: vscode.LogOu
   const provider = new JobsTreeProvider(controller, links);
   const view = vscode.window.createTreeView('pixtune.jobs', { treeDataProvider: provider });
   const panels = new JobDetailsPanels(context.extensionUri, controller, links, log);
-  const sandbox = new LocalSandbox(access, log);
+  const sandbox = new LocalSandbox(access, context.workspaceState, log);
   context.subscriptions.push(access, controller, provider, view, panels, sandbox, bindJobsViewChrome(view, controller), createJobsStatusBar(controller));
   context.subscriptions.push(controller.onDidEndJob((e) => notifyJobEnded(e, log)));
   context.subscriptions.push(view.onDidChangeVisibility((e) => controller.setVisible('tree', e.visible)));
@@ -38,7 +38,8 @@ export function registerJobs(context: vscode.ExtensionContext, log: vscode.LogOu
   reg(CommandId.clearApiKey, () => clearApiKey(access, log));
   reg(CommandId.startSandbox, () => sandbox.start());
   reg(CommandId.launchFineTuning, (arg?: unknown) => launchFineTuning({ access, controller, links, log, uploadCachePath: uploadCachePathFor(context) }, arg));
-  reg(CommandId.refreshJobs, () => controller.refresh());
+  // A manual refresh aborts a poll in flight (it may hang on an unreachable server) and polls afresh.
+  reg(CommandId.refreshJobs, () => controller.refresh({ full: true, restart: true }));
   reg(CommandId.startJob, (arg?: unknown) => startJob(access, controller, arg));
   reg(CommandId.cancelJob, (arg?: unknown) => cancelJob(access, controller, arg));
   reg(CommandId.copyModelId, (arg?: unknown) => copyModelId(controller, arg));
@@ -49,15 +50,20 @@ export function registerJobs(context: vscode.ExtensionContext, log: vscode.LogOu
 
   // After a reload: jobs launched here and last seen running are polled again even if the view is
   // hidden; otherwise the first poll waits for the view (or a panel) to become visible.
-  controller.setVisible('tree', view.visible);
-  const pending = Object.values(links.all()).filter((l) => l.lastStatus && (statusLook(l.lastStatus).active || l.lastStatus === 'CANCELLATION_REQUESTED'));
-  if (pending.length || view.visible) void controller.refresh();
-  else {
-    access.hasKey().then(
-      (has) => vscode.commands.executeCommand('setContext', 'pixtune.jobsState', has ? 'ready' : 'noKey'),
-      (err) => log.warn(`jobs: cannot read the API key store: ${err instanceof Error ? err.message : String(err)}`),
-    );
-  }
+  const firstPoll = () => {
+    controller.setVisible('tree', view.visible);
+    const pending = Object.values(links.all()).filter((l) => l.lastStatus && (statusLook(l.lastStatus).active || l.lastStatus === 'CANCELLATION_REQUESTED'));
+    if (pending.length || view.visible) void controller.refresh();
+    else {
+      access.hasKey().then(
+        (has) => vscode.commands.executeCommand('setContext', 'pixtune.jobsState', has ? 'ready' : 'noKey'),
+        (err) => log.warn(`jobs: cannot read the API key store: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }
+  };
+  // A reload stopped the sandbox this workspace points at: start it again (same port) before the first poll,
+  // so the Jobs view does not open on "could not reach". restoreAfterReload never rejects.
+  void sandbox.restoreAfterReload().then(firstPoll, firstPoll);
 
   return {
     jobs: () => controller.list().map((j) => ({ id: j.id, status: j.status, fineTunedModel: j.fine_tuned_model })),
