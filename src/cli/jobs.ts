@@ -8,7 +8,7 @@ import { CLI_KEY_ACTION, MistralError } from '../core/mistral/errors';
 import { describeJob, describeJobEstimate, jobFailureMessage } from '../core/mistral/jobSummary';
 import type { FineTuningJob, KnownJobStatus } from '../core/mistral/wireSchemas';
 import { isTerminalJobStatus, JOB_STATUSES } from '../core/mistral/wireSchemas';
-import { parseCliArgs, printJson, type CliIO, type Subcommand } from './common';
+import { parseCliArgs, parseNumberOption, printJson, type CliIO, type Subcommand } from './common';
 
 const HELP = `Usage: pixtune jobs <action> [options]
 
@@ -62,10 +62,7 @@ const OPTIONS = {
 } as const;
 
 function numberOption(value: string | undefined, name: string, integer = false): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be a positive ${integer ? 'whole ' : ''}number, not "${value}".`);
-  return n;
+  return parseNumberOption(name, value, { int: integer, positive: true });
 }
 
 function connect(io: CliIO, serverUrl: string | undefined): MistralConnection {

@@ -9,7 +9,7 @@ import type { PrepareOptionsInput } from '../core/training/prepareOptions';
 import type { PrepareResult } from '../core/training/prepareTrainingData';
 import type { Progress } from '../core/training/progressReporter';
 import { formatBytes } from '../core/training/validateJsonl';
-import { parseCliArgs, printJson, type CliIO, type Subcommand } from './common';
+import { parseCliArgs, parseNumberOption, printJson, type CliIO, type Subcommand } from './common';
 
 const HELP = `Usage: pixtune prepare <dataset> --out <dir> [options]
 
@@ -37,14 +37,7 @@ Other:
   --concurrency N              images processed at once
   --json                       print one JSON document`;
 
-function num(name: string, value: string | undefined, opts: { int?: boolean; min?: number; max?: number } = {}): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
-    throw new UsageError(`--${name} expects ${opts.int ? 'a whole number' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}, got "${value}".`);
-  }
-  return n;
-}
+const num = parseNumberOption;
 
 function progressPrinter(io: CliIO): ((p: Progress) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
