@@ -2,6 +2,8 @@
 //   1. ours: the CLI as a user runs it (wall time and peak RSS via /usr/bin/time -v)
 //   2. a notebook-style Python/PIL baseline (bench/baseline_pil.py, Debian's python3-pil)
 //   3. "sharp alone": decode + resize ½ + JPEG q90 of the same files at the same concurrency, nothing else (the floor)
+//   4. CPU per image of each step, one thread, sharp vs PIL (bench/floor/): how far any sharp pipeline can go
+//      on this machine, whatever the concurrency — the ceiling behind the "≥ 3× the baseline" target
 // Datasets (600×600 JPEG, aerial-like, from test/fixtures/generateDataset) are generated once and cached
 // under bench/output/. Usage: npm run bench -- prepare [--no-10k] [--no-python]
 import { spawnSync } from 'node:child_process';
@@ -64,6 +66,28 @@ function ours(root: string, label: string): Timed & { images: number } {
   return { ...t, images };
 }
 
+/** ms of CPU per image of each step, one thread, on the first 200 files (see bench/floor/). */
+function cpuFloor(root: string, withPython: boolean): void {
+  const files = spawnSync('find', [root, '-name', '*.jpg'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort().slice(0, 200);
+  const run = (cmd: string, cmdArgs: string[]) => {
+    const r = spawnSync(cmd, cmdArgs, { encoding: 'utf8', env: { ...process.env, UV_THREADPOOL_SIZE: '1' } });
+    if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs[0]} failed:\n${r.stderr}`);
+    return JSON.parse(r.stdout) as Record<string, number>;
+  };
+  const ms = (v: number | undefined) => `${v!.toFixed(2)} ms`;
+  const sh = run('node', ['bench/floor/sharp-steps.cjs', ...files]);
+  console.log(`CPU per image, one thread (${files.length} images):`);
+  console.log(`  sharp: decode ${ms(sh.decode)} · decode + resize ½ ${ms(sh.decodeResize)} · JPEG q90 of the tile ${ms(sh.encode)} · all three in one pipeline ${ms(sh.whole)} · an empty call ${ms(sh.emptyCall)}`);
+  if (!withPython) return;
+  const pil = run('/usr/bin/python3', ['bench/floor/pil_steps.py', ...files]);
+  console.log(`  PIL:   decode ${ms(pil.decode)} · decode + LANCZOS ½ ${ms(pil.decodeResize)} · the whole notebook step ${ms(pil.whole)}`);
+  const cores = availableParallelism();
+  console.log(
+    `  ceiling for any sharp pipeline on ${cores} cores: ${cores} × ${ms(pil.whole)} / ${ms(sh.whole)} = ${((cores * pil.whole!) / sh.whole!).toFixed(2)}× the baseline ` +
+      `(3× needs ≤ ${ms((cores * pil.whole!) / 3)} of CPU per image; sharp's decode alone is ${ms(sh.decode)})`,
+  );
+}
+
 async function main() {
   if (!existsSync('dist/cli.js')) throw new Error('build first: node scripts/build.mjs');
   const root1k = await cachedDataset('aerial-1k', 10, 100);
@@ -81,6 +105,7 @@ async function main() {
     console.log(`python/PIL baseline (1k): ${rate(pr.images, p).toFixed(0)} images/s  (${p.seconds.toFixed(1)} s, peak RSS ${p.maxRssMb.toFixed(0)} MB)`);
     console.log(`ours / baseline:         ${(rate(a.images, a) / rate(pr.images, p)).toFixed(2)}× faster (target ≥ 3×)`);
   }
+  cpuFloor(root1k, !args.includes('--no-python'));
   if (!args.includes('--no-10k')) {
     const root10k = await cachedDataset('aerial-10k', 20, 500);
     const b = ours(root10k, '10k');

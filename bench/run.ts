@@ -4,7 +4,9 @@ import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const only = process.argv.slice(2);
+// `npm run bench -- prepare --no-10k`: names pick benchmarks, flags are passed on to each of them.
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
 const files = readdirSync('bench')
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => !only.length || only.some((o) => f.includes(o)))
@@ -12,7 +14,7 @@ const files = readdirSync('bench')
 let failed = 0;
 for (const f of files) {
   console.log(`\n=== ${f} ===`);
-  const r = spawnSync('node', ['--import', 'tsx', join('bench', f)], { stdio: 'inherit' });
+  const r = spawnSync('node', ['--import', 'tsx', join('bench', f), ...flags], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
 process.exitCode = failed ? 1 : 0;

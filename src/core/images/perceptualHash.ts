@@ -22,16 +22,37 @@ const COS = (() => {
 export function pHashFromPixels(data: Uint8Array, width: number, height: number, channels: number): PHash {
   const sums = new Float64Array(N * N);
   const counts = new Uint32Array(N * N);
-  const colCell = new Uint16Array(width);
-  for (let x = 0; x < width; x++) colCell[x] = Math.min(N - 1, Math.floor((x * N) / width));
+  // Column x belongs to cell floor(x·N / width): each cell is a run of columns [colStart[c], colStart[c + 1]).
+  // Summing a run in a local variable keeps the per-pixel work to loads and adds (this loop is the
+  // hash's whole cost, and it runs on the main thread once per image).
+  const colStart = new Uint32Array(N + 1);
+  for (let c = 0, x = 0; c <= N; c++) {
+    while (x < width && Math.min(N - 1, Math.floor((x * N) / width)) < c) x++;
+    colStart[c] = c === N ? width : x;
+  }
+  const grey3 = channels >= 3;
   for (let y = 0; y < height; y++) {
     const rowBase = Math.min(N - 1, Math.floor((y * N) / height)) * N;
-    let o = y * width * channels;
-    for (let x = 0; x < width; x++, o += channels) {
-      const grey = channels >= 3 ? 0.299 * data[o]! + 0.587 * data[o + 1]! + 0.114 * data[o + 2]! : data[o]!;
-      const c = rowBase + colCell[x]!;
-      sums[c] = sums[c]! + grey;
-      counts[c] = counts[c]! + 1;
+    const rowOffset = y * width * channels;
+    for (let cx = 0; cx < N; cx++) {
+      const x0 = colStart[cx]!;
+      const x1 = colStart[cx + 1]!;
+      if (x1 <= x0) continue;
+      // Integer channel sums, weighted once per run (grey is linear in R, G and B).
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      let o = rowOffset + x0 * channels;
+      if (grey3) {
+        for (let x = x0; x < x1; x++, o += channels) {
+          r += data[o]!;
+          g += data[o + 1]!;
+          b += data[o + 2]!;
+        }
+      } else for (let x = x0; x < x1; x++, o += channels) r += data[o]!;
+      const sum = grey3 ? 0.299 * r + 0.587 * g + 0.114 * b : r;
+      sums[rowBase + cx] = sums[rowBase + cx]! + sum;
+      counts[rowBase + cx] = counts[rowBase + cx]! + (x1 - x0);
     }
   }
   // Images smaller than 32 px on an edge leave empty cells: copy the nearest filled neighbour row/column.
