@@ -1,11 +1,13 @@
 // A job launched from a run node of the Datasets tree keeps being watched across a window reload: after the
-// reload the Jobs view polls it again, shows it reach SUCCESS, and the end is still announced.
+// reload the Jobs view polls it again, shows it reach SUCCESS, and the end is still announced. Its details
+// panel, open at the reload, comes back by itself and follows the job to the end too.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  expandRow, inputBoxType, quickPickSelect, runCommand, viewPane, waitForNotification, waitForTreeRows, withVSCode,
+  editorTabs, expandRow, findWebviewFrame, inputBoxType, quickPickSelect, runCommand, treeRow, viewPane, waitForNotification,
+  waitForTreeRows, withVSCode,
 } from './harness';
 import { answerDialog, preparedWorkspace, typeInto } from './jobsUi';
 import { becomesVisible, rightClickTreeRow, runFromContextMenu, waitForQuickInputTitle } from './trainingUi';
@@ -40,11 +42,22 @@ test('jobs: launched from the Datasets tree, followed across a window reload to 
       await typeInto(page, /model suffix/, 'reload');
       await quickPickSelect(page, 'Use the validation file');
       await answerDialog(page, 'Start Job');
-      await waitForTreeRows(page, JOBS, (r) => r.some((row) => /Running|Queued|Validat|Start/i.test(row.description)), 60_000);
+      const running = await waitForTreeRows(page, JOBS, (r) => r.some((row) => /Running|Queued|Validat|Start/i.test(row.description)), 60_000);
+      // Its details panel is open when the window reloads.
+      await treeRow(page, JOBS, running.find((row) => /Running|Queued|Validat|Start/i.test(row.description))!.label).click();
+      await findWebviewFrame(page, 'Training curves', 60_000);
+      const tabBefore = (await editorTabs(page)).find((t) => t.startsWith('Job '));
+      assert.ok(tabBefore, 'a job details tab before the reload');
 
-      // Reload the window while the job runs.
-      await page.reload();
+      // Reload the window while the job runs, as a user does (the workbench saves its editors first).
+      await runCommand(page, 'Developer: Reload Window');
+      await page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
       await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 90_000 });
+      // The details panel is restored without any click and follows the job to SUCCESS.
+      const restoredPanel = await findWebviewFrame(page, 'Training curves', 90_000);
+      assert.ok((await editorTabs(page)).includes(tabBefore), `tabs after the reload: ${(await editorTabs(page)).join(' | ')}`);
+      await restoredPanel.waitForFunction(() => /Succeeded/.test(document.body.innerText) && document.querySelector('.chart canvas') !== null, undefined, { timeout: 180_000 });
+      await vs.screenshot('jobs-06-details-restored-light');
       const restored = await becomesVisible(viewPane(page, JOBS))(15_000);
       if (!restored) await runCommand(page, 'Pixtune: Refresh Jobs');
 

@@ -20,7 +20,7 @@ test('menus only reference contributed commands', () => {
   }
 });
 
-test('activation is lazy: views, commands, and workspaces that hold job links only (no "*" or onStartupFinished)', () => {
+test('activation is lazy: views, commands, workspaces that hold job links, details panels to restore (no "*" or onStartupFinished)', () => {
   for (const e of pkg.activationEvents ?? []) assert.ok(e !== '*' && e !== 'onStartupFinished', `eager activation event ${e}`);
 });
 

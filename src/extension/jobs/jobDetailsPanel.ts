@@ -4,12 +4,28 @@
 // page never gets paths or the key, only display strings and numbers.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { jobDetailsModel } from '../../core/jobs/jobDetailsModel';
 import { readOwnEstimate, type OwnEstimate } from '../../core/jobs/ownEstimate';
 import { hostToWebviewSchema, webviewToHostSchema, type HostToWebview } from '../../webview/messages';
 import { CommandId } from '../commandIds';
-import type { JobsController } from './jobsController';
+import type { JobsController, JobsState } from './jobsController';
 import type { JobLinkStore } from './jobLinkStore';
+
+export const JOB_DETAILS_VIEW_TYPE = 'pixtune.jobDetails';
+
+/** What the page saves with setState (see src/webview/jobDetailsView.ts); the id is all a restore needs. */
+const restoredStateSchema = z.object({ job: z.object({ id: z.string().min(1) }) });
+
+/** Why a job is not in the controller's list, by the list's state. */
+const MISSING_JOB: Record<JobsState, string> = {
+  loading: '',
+  ready: 'This job is not in the current list (another server, or it was deleted). Refresh the Fine-tuning Jobs view.',
+  noKey: 'No API key is set for this server. Run "Pixtune: Set API Key", then refresh.',
+  authFailed: 'The server refused the API key. Run "Pixtune: Set API Key" to enter another one.',
+  unavailable: 'Fine-tuning jobs are not available on this server any more; see the Fine-tuning Jobs view for what you can still do.',
+  error: 'The job could not be fetched (see the Fine-tuning Jobs view). It will be shown again once the server answers.',
+};
 
 export class JobDetailsPanels implements vscode.Disposable {
   private readonly panels = new Map<string, vscode.WebviewPanel>();
@@ -34,15 +50,49 @@ export class JobDetailsPanels implements vscode.Disposable {
       return;
     }
     // Read before the panel exists: awaiting after it would leave a window in which a closed panel stays listed.
-    const link = this.links.get(jobId);
-    if (link && !this.estimates.has(jobId)) this.estimates.set(jobId, await readOwnEstimate(link.runDir));
+    await this.loadEstimate(jobId);
     if (this.panels.has(jobId)) return this.panels.get(jobId)!.reveal(); // opened meanwhile by a second call
     const job = this.controller.get(jobId);
-    const panel = vscode.window.createWebviewPanel('pixtune.jobDetails', `Job ${job?.suffix ?? jobId.slice(0, 8)}`, vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(JOB_DETAILS_VIEW_TYPE, `Job ${job?.suffix ?? jobId.slice(0, 8)}`, vscode.ViewColumn.Active, this.webviewOptions());
+    this.adopt(jobId, panel);
+  }
+
+  /**
+   * A panel VS Code brings back after a reload or restart (see registerWebviewPanelSerializer). Its saved
+   * state is the page's last job model; only the id is taken from it, the rest is fetched afresh. A panel
+   * whose state does not name a job (an older version's, or one closed before it loaded) is closed.
+   */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const saved = restoredStateSchema.safeParse(state);
+    if (!saved.success || this.panels.has(saved.data.job.id)) {
+      panel.dispose();
+      return;
+    }
+    const jobId = saved.data.job.id;
+    panel.webview.options = this.webviewOptions();
+    this.adopt(jobId, panel);
+    // The estimate is optional decoration: draw without it now, redraw when it is read.
+    await this.loadEstimate(jobId);
+    // The restored page shows its saved model at once; the first poll after the reload (started by
+    // activation, and by this panel becoming visible) brings it up to date.
+    this.post(jobId);
+  }
+
+  private async loadEstimate(jobId: string): Promise<void> {
+    const link = this.links.get(jobId);
+    if (link && !this.estimates.has(jobId)) this.estimates.set(jobId, await readOwnEstimate(link.runDir));
+  }
+
+  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
       enableScripts: true,
       retainContextWhenHidden: false,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
-    });
+    };
+  }
+
+  /** Wires a new or restored panel to one job: page, messages, visibility (which drives polling). */
+  private adopt(jobId: string, panel: vscode.WebviewPanel): void {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'pixtune.svg');
     this.panels.set(jobId, panel);
     panel.webview.html = this.html(panel.webview);
@@ -59,7 +109,7 @@ export class JobDetailsPanels implements vscode.Disposable {
       }
       const msg = parsed.data;
       if (msg.type === 'ready') {
-        this.controller.setVisible(`panel:${jobId}`, true);
+        this.controller.setVisible(`panel:${jobId}`, panel.visible);
         this.post(jobId);
         return;
       }
@@ -79,7 +129,9 @@ export class JobDetailsPanels implements vscode.Disposable {
     if (!panel) return;
     let message: HostToWebview;
     if (!job) {
-      message = { type: 'error', message: 'This job is not in the current list (another server, or it was deleted). Refresh the Fine-tuning Jobs view.' };
+      // Not fetched yet (a panel restored after a reload): the page keeps showing its saved copy until the first poll.
+      if (this.controller.state === 'loading') return;
+      message = { type: 'error', message: MISSING_JOB[this.controller.state] };
     } else {
       const server = this.controller.server;
       const model = jobDetailsModel(job, {

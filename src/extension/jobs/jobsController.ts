@@ -237,8 +237,11 @@ export class JobsController implements vscode.Disposable {
   }
 
   private setState(s: JobsState): void {
+    const changed = s !== this.stateValue;
     this.stateValue = s;
     void vscode.commands.executeCommand('setContext', 'pixtune.jobsState', s);
+    // Details panels show why a job cannot be shown (no key, refused, retired): they listen for this.
+    if (changed) this.changedEmitter.fire(undefined);
   }
 
   dispose(): void {

@@ -5,7 +5,7 @@ import { CommandId } from '../commandIds';
 import { registerCommand } from '../registerCommand';
 import { clearApiKey, setApiKey } from './apiKeyCommands';
 import { cancelJob, copyModelId, notifyJobEnded, startJob } from './jobCommands';
-import { JobDetailsPanels } from './jobDetailsPanel';
+import { JOB_DETAILS_VIEW_TYPE, JobDetailsPanels } from './jobDetailsPanel';
 import { JobLinkStore } from './jobLinkStore';
 import { JobsController } from './jobsController';
 import { JobsTreeProvider, bindJobsViewChrome } from './jobsTree';
@@ -31,6 +31,16 @@ export function registerJobs(context: vscode.ExtensionContext, log: vscode.LogOu
   const sandbox = new LocalSandbox(access, context.workspaceState, log);
   context.subscriptions.push(access, controller, provider, view, panels, sandbox, bindJobsViewChrome(view, controller), createJobsStatusBar(controller));
   context.subscriptions.push(controller.onDidEndJob((e) => notifyJobEnded(e, log)));
+  // Details panels open at a reload or restart come back (activation event onWebviewPanel:pixtune.jobDetails).
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(JOB_DETAILS_VIEW_TYPE, {
+      deserializeWebviewPanel: (panel, state) =>
+        panels.restore(panel, state).catch((err) => {
+          log.warn(`job details: could not restore a panel: ${err instanceof Error ? err.message : String(err)}`);
+          panel.dispose();
+        }),
+    }),
+  );
   context.subscriptions.push(view.onDidChangeVisibility((e) => controller.setVisible('tree', e.visible)));
 
   const reg = (id: Parameters<typeof registerCommand>[2], fn: (...a: any[]) => unknown) => registerCommand(context, log, id, fn);
