@@ -6,7 +6,7 @@ import { DatasetStore } from './datasetStore';
 import { DatasetsTreeProvider, type DatasetTreeNode } from './datasetsTree';
 import { DatasetWatcher } from './datasetWatcher';
 import { addDataset, checkHealth, refreshDatasets, removeDataset, revealDataset } from './datasetCommands';
-import { setFallbackStorage } from './workspaceFolders';
+import { setFallbackStorage, setScratchStorage } from './workspaceFolders';
 import { generateTrainingData } from './training/generateTrainingData';
 import { validateJsonlCommand } from './training/validateJsonlCommand';
 import { openRunReport } from './training/openRunReport';
@@ -21,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): PixtuneApi {
   const log = vscode.window.createOutputChannel('Pixtune', { log: true });
   context.subscriptions.push(log);
   setFallbackStorage(context.globalStorageUri.fsPath);
+  setScratchStorage((context.storageUri ?? context.globalStorageUri).fsPath);
 
   const store = new DatasetStore(context.workspaceState, log);
   const provider = new DatasetsTreeProvider(store);

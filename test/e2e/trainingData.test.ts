@@ -2,7 +2,7 @@
 // the Explorer, the five-step guided flow, the cost confirmation, the run written under .pixtune/ and checked line
 // by line (and by the CLI), the report in the Markdown preview and the run in the Datasets tree; then broken and
 // valid JSONL files validated from the Explorer (Problems panel, notifications); then a generation on a larger
-// dataset cancelled from its progress notification, leaving nothing half written. One VS Code session for all.
+// dataset declined at the cost dialog and cancelled from its progress notification, leaving nothing half written. One VS Code session for all.
 // Screenshots (light and dark) go to test-output/screenshots/training-*.png.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -282,20 +282,31 @@ test('training data: guided generation, JSONL validation and cancellation in one
         await waitForNotification(page, /valid\.jsonl is a valid fine-tuning file: 2 lines/, 30_000);
       });
 
-      await step('cancel a generation from its progress notification: nothing half written', async () => {
+      await step('cancel a generation at the cost dialog, then from its progress notification: nothing half written', async () => {
         await rename(await largeReady, join(workspace, LARGE_DATASET));
         await addDatasetFromExplorer(page, LARGE_DATASET, '4 classes · 200 images');
+        const largeOut = join(workspace, '.pixtune', LARGE_DATASET);
         // This time from the Datasets tree's context menu.
         await showViewContainer(page, 'Pixtune');
         await runFromContextMenu(page, () => rightClickTreeRow(page, DATASETS, LARGE_DATASET), GENERATE, guidedFlowStarted(page));
-        // Original size as PNG: the slowest encoding, so the write lasts long enough to be cancelled.
+        // Original size as PNG: the slowest encoding, so encoding lasts long enough to be cancelled.
         await answerGuidedFlow(page, { split: '80 / 0 / 20', size: 'Original size', format: 'PNG', template: /^\s*compact\s*$/ });
         const confirm = await waitForDialog(page);
         assert.match(confirm, /160 training examples/, confirm);
         await vs.screenshot('training-05-confirm-dark');
-        await clickDialogButton(page, 'Generate');
+        // The encoded tiles wait in the extension's storage (not the workspace) while the user decides.
+        const spools = async () => (await filesUnder(vs.userDataDir)).filter((f) => /(^|\/)\.pixtune-spool\./.test(f));
+        assert.equal((await spools()).length, 1, 'one spool of encoded tiles while the cost dialog is open');
+        assert.deepEqual(await filesUnder(largeOut), [], 'nothing in the workspace before the confirmation');
+        // Saying no to the cost: nothing is written, and the spool is removed.
+        await clickDialogButton(page, 'Cancel');
+        await waitUntil(async () => ((await spools()).length === 0 ? true : undefined),
+          async () => `no spool after declining the cost dialog: ${(await spools()).join(', ')}`, 30_000, 250);
 
-        const progress = /Generating training data for aerial-large/;
+        // Again, cancelled while the images are read and encoded (the long part of a run).
+        await runFromContextMenu(page, () => rightClickTreeRow(page, DATASETS, LARGE_DATASET), GENERATE, guidedFlowStarted(page));
+        await answerGuidedFlow(page, { split: '80 / 0 / 20', size: 'Original size', format: 'PNG', template: /^\s*compact\s*$/ });
+        const progress = /Reading and encoding the images of aerial-large/;
         await notificationToast(page, progress).waitFor({ state: 'visible', timeout: 60_000 });
         const progressAtCancel = (await notificationToast(page, progress).innerText().catch(() => '')).replace(/\s+/g, ' ');
         await clickNotificationButton(page, progress, 'Cancel');
@@ -310,12 +321,12 @@ test('training data: guided generation, JSONL validation and cancellation in one
         assert.equal(ended, 'cancelled', 'the command ended as cancelled, not with an error');
         await vs.screenshot('training-06-cancelled-dark');
 
-        const largeOut = join(workspace, '.pixtune', LARGE_DATASET);
         const left = await filesUnder(largeOut);
         assert.ok(!left.some((f) => /(^|\/)train[^/]*\.jsonl$/.test(f)),
           `no train.jsonl after Cancel (did the run finish before Cancel took effect? progress was "${progressAtCancel}"): ${left.join(', ')}`);
         assert.deepEqual(left.filter((f) => /\.tmp$|(^|\/)\./.test(f)), [], `no temp files after Cancel: ${left.join(', ')}`);
         assert.deepEqual(left, [], `nothing written by a cancelled run: ${left.join(', ')}`);
+        assert.deepEqual(await spools(), [], 'no spool left by the cancelled run');
         const toasts = await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
         assert.ok(!toasts.some((m) => /Training data for aerial-large is in/.test(m)), `no success message: ${toasts.join(' | ')}`);
         // The cancelled run is not listed as a run of that dataset.

@@ -1,29 +1,27 @@
 // The write pass: every planned image is streamed into its split's file — train.jsonl (or parts),
 // validation.jsonl, test.batch.jsonl — then manifest.json and report.md are written.
 //
-// Two ways in: with a plan from planPreparation (the UI shows the estimate first), images are
-// decoded again and encoded; without one, each image is decoded exactly once (hash and tile from
-// the same pixels), tiles wait in a scratch spool while the plan is made, then the files are
-// assembled from the spool. Either way memory holds a few tiles at a time, and the files are
-// atomic: a cancelled or failed run leaves none of them (and no temp file) behind.
+// Each image is decoded exactly once (hash and tile from the same pixels): the tiles wait in a scratch
+// spool (EncodedTiles) while the plan is made, then the files are assembled from the spool. The UI
+// encodes first (encodeAndPlan), shows the plan, and hands the same tiles over here. A bare plan from
+// planPreparation (hashes only) also works: its images are then read, checked and encoded again.
+// Either way memory holds a few tiles at a time, and the files are atomic: a cancelled or failed run
+// leaves none of them (and no temp file) behind.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Dataset } from '../dataset/types';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fsutil/atomicWrite';
-import { encodeTile, encodeTileWithHash, readImageHeader, toDataUrl } from '../images/encodeTile';
+import { encodeTile, toDataUrl } from '../images/encodeTile';
 import { estimateCost, estimateTokens, requestTokens } from './estimateTokens';
 import { batchLineParts, fineTuningLineParts } from './jsonlRecords';
 import { TOOL_VERSION, type Manifest, type ManifestImage } from './manifest';
 import { mapOrdered } from './mapOrdered';
 import {
-  buildPlan,
-  datasetEntries,
   defaultConcurrency,
   outcomeOfError,
   readSource,
   sha256Hex,
-  type HashOutcome,
   type PlanEstimate,
   type PlannedImage,
   type PreparationPlan,
@@ -32,15 +30,20 @@ import {
 } from './planPreparation';
 import { prepareOptionsSchema, type PrepareOptionsInput } from './prepareOptions';
 import { progressReporter } from './progressReporter';
+import { EncodedTiles } from './encodedTiles';
 import { renderPrompt, resolveTemplate, type RenderedPrompt } from './promptTemplates';
 import { renderReport } from './reportMarkdown';
 import { ShardedJsonlWriter, type WrittenFile } from './shardedJsonlWriter';
 import { SPLITS, type ClassSplitCounts, type SplitName } from './splitStratified';
-import { TileSpool, type SpoolSpan } from './tileSpool';
 
 export interface PrepareContext extends RunContext {
   /** The plan shown to the user; its hashes and split are used as they are. Must come from the same dataset and options. */
   plan?: PreparationPlan;
+  /**
+   * Tiles already encoded (encodeAndPlan): used when they fit the dataset and image options, so
+   * nothing is decoded again. The caller disposes them.
+   */
+  tiles?: EncodedTiles;
   /** ISO timestamp recorded in the manifest; left out by default so identical runs give identical files. */
   createdAt?: string;
 }
@@ -65,8 +68,11 @@ type TileOutcome = { ok: true; bytes: Buffer; mimeType: 'image/jpeg' | 'image/pn
 
 export async function prepareTrainingData(dataset: Dataset, optionsInput: PrepareOptionsInput, outDir: string, ctx: PrepareContext = {}): Promise<PrepareResult> {
   outDir = resolve(outDir);
-  const concurrency = ctx.concurrency ?? defaultConcurrency();
-  if (ctx.plan) {
+  const options = prepareOptionsSchema.parse(optionsInput);
+  // Tiles encoded for the plan the user saw are used as they are, whatever split or sharding was
+  // chosen since; otherwise every image is decoded here, once, into a spool next to the outputs.
+  const given = ctx.tiles?.fits(dataset, options) ? ctx.tiles : undefined;
+  if (ctx.plan && !given) {
     const plan = ctx.plan;
     await mkdir(outDir, { recursive: true });
     return writeRun(plan, outDir, ctx, async (image) => {
@@ -81,44 +87,14 @@ export async function prepareTrainingData(dataset: Dataset, optionsInput: Prepar
     });
   }
 
-  const options = prepareOptionsSchema.parse(optionsInput);
-  const template = await resolveTemplate(options.template);
+  await resolveTemplate(options.template); // a bad template file fails before any image is read
   await mkdir(outDir, { recursive: true });
-  const spool = await TileSpool.create(outDir);
+  const tiles = given ?? (await EncodedTiles.encode(dataset, options.image, outDir, ctx));
   try {
-    const entries = datasetEntries(dataset);
-    const progress = progressReporter(entries.length, 'encoding', ctx.onProgress);
-    const outcomes: HashOutcome[] = [];
-    const spans: SpoolSpan[] = [];
-    let pixels = 0;
-    const encoded = mapOrdered(
-      entries,
-      async (e) => {
-        try {
-          const buf = await readSource(dataset.root, e.path, ctx.signal);
-          const header = await readImageHeader(buf, options.image.pixelLimit);
-          const { tile, pHash } = await encodeTileWithHash(buf, options.image, header);
-          return { outcome: { ok: true, bytes: buf.length, sha256: sha256Hex(buf), header, pHash } as HashOutcome, tile };
-        } catch (err) {
-          return { outcome: outcomeOfError(err) as HashOutcome, tile: undefined };
-        }
-      },
-      { concurrency, signal: ctx.signal },
-    );
-    for await (const r of encoded) {
-      outcomes.push(r.outcome);
-      if (r.tile) {
-        spans.push(await spool.append(r.tile.bytes));
-        pixels += r.tile.width * r.tile.height;
-      }
-      progress.tick();
-    }
-    const mimeType = options.image.format === 'png' ? 'image/png' : 'image/jpeg';
-    const perPixel = pixels ? (spool.bytes * 4) / 3 / pixels : 0;
-    const plan = await buildPlan(dataset, options, template, outcomes, async () => perPixel);
-    return await writeRun(plan, outDir, ctx, async (image) => ({ ok: true, bytes: await spool.read(spans[image.index]!), mimeType }));
+    const plan = await tiles.plan(dataset, options);
+    return await writeRun(plan, outDir, ctx, async (image) => ({ ok: true, bytes: await tiles.read(image.index), mimeType: tiles.mimeType }));
   } finally {
-    await spool.dispose();
+    if (!given) await tiles.dispose();
   }
 }
 

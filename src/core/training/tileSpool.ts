@@ -5,6 +5,9 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
+/** Spool files are `<prefix><pid>.<random>.tmp`: hidden, and traceable to the process that made them. */
+export const SPOOL_PREFIX = '.pixtune-spool.';
+
 export interface SpoolSpan {
   position: number;
   length: number;
@@ -20,7 +23,7 @@ export class TileSpool {
 
   /** Created next to the outputs (same disk), hidden, unique per process. */
   static async create(dir: string): Promise<TileSpool> {
-    const path = join(dir, `.pixtune-spool.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const path = join(dir, `${SPOOL_PREFIX}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     return new TileSpool(path, await open(path, 'wx+'));
   }
 

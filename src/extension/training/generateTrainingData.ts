@@ -10,7 +10,7 @@ import { UserError, isAbortError } from '../../core/errors';
 import { rmdir } from 'node:fs/promises';
 import type { DatasetStore } from '../datasetStore';
 import { withImageProgress } from '../imageProgress';
-import { pixtuneFolderFor } from '../workspaceFolders';
+import { pixtuneFolderFor, scratchFolder } from '../workspaceFolders';
 import { askPrepareOptions } from './askPrepareOptions';
 
 const OPTIONS_KEY = 'pixtune.prepareOptions.v1';
@@ -46,46 +46,50 @@ export async function generateTrainingData(
   if (!options) return undefined;
   await memento.update(OPTIONS_KEY, { ...memento.get<Record<string, unknown>>(OPTIONS_KEY, {}), [root]: options });
 
-  const { planPreparation } = await import('../../core/training/planPreparation');
-  const plan = await withImageProgress(`Planning training data for ${basename(root)}`, (signal, report) =>
-    planPreparation(dataset, options, { signal, concurrency: HOST_CONCURRENCY, onProgress: report }),
-  );
-
-  // What it will cost, before anything is written or uploaded.
-  const summary = describePlan(plan);
-  const buttons: string[] = ['Generate'];
-  if (plan.duplicates.some((d) => d.crossSplit || d.crossClass)) buttons.push('Drop Duplicates and Generate');
-  if (plan.needsSharding) buttons.splice(0, buttons.length, 'Write in 500 MB Parts');
-  const choice = await vscode.window.showInformationMessage(summary.headline, { modal: true, detail: summary.detail }, ...buttons);
-  if (!choice) return undefined;
-  let finalOptions = options;
-  let reusePlan: typeof plan | undefined = plan;
-  if (choice.startsWith('Drop')) {
-    finalOptions = { ...options, dropDuplicates: true };
-    reusePlan = undefined; // the split changes when duplicates go
-  } else if (choice.startsWith('Write in')) {
-    finalOptions = { ...options, maxFileBytes: 500 * 1024 * 1024 };
-    reusePlan = undefined;
-  }
-
-  const outDir = join(await pixtuneFolderFor(root), defaultRunName(new Date(), prepareOptionsSchema.parse(finalOptions).split.seed));
-  const { prepareTrainingData } = await import('../../core/training/prepareTrainingData');
+  // Every image is decoded and encoded once, here; the plan (cost, leakage) is shown from what that
+  // learnt, and the files are then assembled from the encoded tiles whatever the user picks.
+  const { encodeAndPlan } = await import('../../core/training/encodedTiles');
+  const scratchDir = await scratchFolder();
+  const cancelled = () => void vscode.window.showInformationMessage(`Generating training data for ${basename(root)} was cancelled; nothing was written.`);
+  const { plan, tiles } = await withImageProgress(`Reading and encoding the images of ${basename(root)}`, (signal, report) =>
+    encodeAndPlan(dataset, options, scratchDir, { signal, concurrency: HOST_CONCURRENCY, onProgress: report }),
+  ).then(undefined, (err: unknown) => {
+    if (isAbortError(err)) cancelled();
+    throw err;
+  });
   let result;
   try {
-    result = await withImageProgress(`Generating training data for ${basename(root)}`, (signal, report) =>
-      prepareTrainingData(dataset, finalOptions, outDir, {
-        signal,
-        plan: reusePlan,
-        concurrency: HOST_CONCURRENCY,
-        createdAt: new Date().toISOString(),
-        onProgress: report,
-      }),
-    );
-  } catch (err) {
-    // The pipeline removed its own files; the run folder is left empty: remove it (never recursively).
-    await rmdir(outDir).catch(() => undefined);
-    if (isAbortError(err)) void vscode.window.showInformationMessage(`Generating training data for ${basename(root)} was cancelled; nothing was written.`);
-    throw err; // the command wrapper logs a cancellation as such, not as a failure
+    // What it will cost, before anything is written or uploaded.
+    const summary = describePlan(plan);
+    const buttons: string[] = ['Generate'];
+    if (plan.duplicates.some((d) => d.crossSplit || d.crossClass)) buttons.push('Drop Duplicates and Generate');
+    if (plan.needsSharding) buttons.splice(0, buttons.length, 'Write in 500 MB Parts');
+    const choice = await vscode.window.showInformationMessage(summary.headline, { modal: true, detail: summary.detail }, ...buttons);
+    if (!choice) return undefined;
+    let finalOptions = options;
+    if (choice.startsWith('Drop')) finalOptions = { ...options, dropDuplicates: true };
+    else if (choice.startsWith('Write in')) finalOptions = { ...options, maxFileBytes: 500 * 1024 * 1024 };
+
+    const outDir = join(await pixtuneFolderFor(root), defaultRunName(new Date(), prepareOptionsSchema.parse(finalOptions).split.seed));
+    const { prepareTrainingData } = await import('../../core/training/prepareTrainingData');
+    try {
+      result = await withImageProgress(`Generating training data for ${basename(root)}`, (signal, report) =>
+        prepareTrainingData(dataset, finalOptions, outDir, {
+          signal,
+          tiles,
+          concurrency: HOST_CONCURRENCY,
+          createdAt: new Date().toISOString(),
+          onProgress: report,
+        }),
+      );
+    } catch (err) {
+      // The pipeline removed its own files; the run folder is left empty: remove it (never recursively).
+      await rmdir(outDir).catch(() => undefined);
+      if (isAbortError(err)) cancelled();
+      throw err; // the command wrapper logs a cancellation as such, not as a failure
+    }
+  } finally {
+    await tiles.dispose();
   }
   log.info(`training data written to ${result.outDir}: ${result.files.map((f) => `${f.name} (${f.lines} lines)`).join(', ')}; ${result.skipped.length} skipped`);
   await onRunWritten(root);
