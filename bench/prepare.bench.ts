@@ -2,7 +2,9 @@
 //   1. ours: the CLI as a user runs it (wall time and peak RSS via /usr/bin/time -v)
 //   2. a notebook-style Python/PIL baseline (bench/baseline_pil.py, Debian's python3-pil)
 //   3. "sharp alone": decode + resize ½ + JPEG q90 of the same files at the same concurrency, nothing else (the floor)
-//   4. CPU per image of each step, one thread, sharp vs PIL (bench/floor/): how far any sharp pipeline can go
+//   4. the VS Code path (plan shown in a dialog, then written): encoded once (EncodedTiles) vs a hash-only plan
+//      and a second decode when writing — time to the dialog and time to write after it
+//   5. CPU per image of each step, one thread, sharp vs PIL (bench/floor/): how far any sharp pipeline can go
 //      on this machine, whatever the concurrency — the ceiling behind the "≥ 3× the baseline" target
 // Datasets (600×600 JPEG, aerial-like, from test/fixtures/generateDataset) are generated once and cached
 // under bench/output/. Usage: npm run bench -- prepare [--no-10k] [--no-python]
@@ -11,7 +13,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { mkdtemp } from 'node:fs/promises';
 import { generateDataset } from '../test/fixtures/generateDataset';
+import { scanDataset } from '../src/core/dataset/scanDataset';
+import { encodeAndPlan } from '../src/core/training/encodedTiles';
+import { planPreparation } from '../src/core/training/planPreparation';
+import { prepareTrainingData } from '../src/core/training/prepareTrainingData';
 
 const OUT = resolve('bench/output');
 const args = process.argv.slice(2);
@@ -66,6 +74,30 @@ function ours(root: string, label: string): Timed & { images: number } {
   return { ...t, images };
 }
 
+/** The extension's flow, in this process, at the extension's concurrency (2): seconds to the cost dialog and after it. */
+async function uiPath(root: string): Promise<void> {
+  const dataset = await scanDataset(root);
+  const n = dataset.classes.reduce((k, c) => k + c.images.length, 0);
+  const line = (label: string, a: number, b: number) =>
+    console.log(`${label} ${(a / 1000).toFixed(1)} s to the cost dialog + ${(b / 1000).toFixed(1)} s writing = ${(n / ((a + b) / 1000)).toFixed(0)} images/s`);
+  const scratch = await mkdtemp(join(tmpdir(), 'pixtune-bench-ui-'));
+  try {
+    let t0 = performance.now();
+    const { tiles } = await encodeAndPlan(dataset, {}, scratch, { concurrency: 2 });
+    let t1 = performance.now();
+    await prepareTrainingData(dataset, {}, join(scratch, 'once'), { tiles, concurrency: 2 });
+    await tiles.dispose();
+    line('VS Code path, decoded once (now):      ', t1 - t0, performance.now() - t1);
+    t0 = performance.now();
+    const plan = await planPreparation(dataset, {}, { concurrency: 2 });
+    t1 = performance.now();
+    await prepareTrainingData(dataset, {}, join(scratch, 'twice'), { plan, concurrency: 2 });
+    line('VS Code path, hash plan + 2nd decode:  ', t1 - t0, performance.now() - t1);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 /** ms of CPU per image of each step, one thread, on the first 200 files (see bench/floor/). */
 function cpuFloor(root: string, withPython: boolean): void {
   const files = spawnSync('find', [root, '-name', '*.jpg'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort().slice(0, 200);
@@ -105,6 +137,7 @@ async function main() {
     console.log(`python/PIL baseline (1k): ${rate(pr.images, p).toFixed(0)} images/s  (${p.seconds.toFixed(1)} s, peak RSS ${p.maxRssMb.toFixed(0)} MB)`);
     console.log(`ours / baseline:         ${(rate(a.images, a) / rate(pr.images, p)).toFixed(2)}× faster (target ≥ 3×)`);
   }
+  await uiPath(root1k);
   cpuFloor(root1k, !args.includes('--no-python'));
   if (!args.includes('--no-10k')) {
     const root10k = await cachedDataset('aerial-10k', 20, 500);
