@@ -14,6 +14,11 @@ export const jobLinkSchema = z.object({
   createdAt: z.number(),
   /** Last status we saw; lets a reload know which jobs were still running. */
   lastStatus: z.string().optional(),
+  /**
+   * When (ms since epoch) the job's server answered "no such job" (e.g. a restarted local sandbox lost it).
+   * lastStatus is kept as it was: no terminal status is invented, the link just stops being waited for.
+   */
+  notFoundAt: z.number().optional(),
   fineTunedModel: z.string().nullish(),
   uploadedFiles: z.array(z.object({ path: z.string(), fileId: z.string(), role: z.enum(['training', 'validation']) })).default([]),
 });

@@ -1,46 +1,18 @@
-// The extension's picture of the account's fine-tuning jobs, and the one place that polls for them.
-// Polling follows PollSchedule (core): fast while something changes, backing off otherwise, stopped
-// when nothing is visible and no job is active, and stopped for good (until the server or key
-// changes) when the service says fine-tuning is unavailable or the key is rejected.
+// The extension's side of the jobs watcher (core/jobs/jobsWatcher.ts, where the polling logic lives and is
+// tested): it feeds the watcher the server access, the link store and the log channel, turns its events into
+// VS Code events, mirrors its state into the `pixtune.jobsState` context key, and shows the one "fine-tuning
+// unavailable" message.
 import * as vscode from 'vscode';
-import { MistralError } from '../../core/mistral/errors';
-import { isTerminalJobStatus, type FineTuningJob } from '../../core/mistral/wireSchemas';
-import { jobFingerprint, PollSchedule } from '../../core/jobs/pollSchedule';
-import { statusLook } from '../../core/jobs/jobStatusView';
-import { errorMessage } from '../../core/errors';
-import { SingleFlightPoll } from '../../core/jobs/singleFlightPoll';
+import type { FineTuningJob } from '../../core/mistral/wireSchemas';
+import { JobsWatcher, type JobEnded, type JobsState } from '../../core/jobs/jobsWatcher';
 import type { ServerAccess, ServerInfo } from './serverAccess';
 import type { JobLinkStore } from './jobLinkStore';
 import { showFineTuningUnavailable } from './fineTuningUnavailable';
 
-export type JobsState = 'loading' | 'noKey' | 'ready' | 'unavailable' | 'authFailed' | 'error';
-
-/** Listing stops after this many jobs; an account with more sees the newest ones. */
-const MAX_LISTED = 1000;
-/** While jobs are active, only they are fetched; the whole list is re-read every this many polls. */
-const FULL_LIST_EVERY = 8;
-
-export interface JobEnded {
-  job: FineTuningJob;
-  server: ServerInfo;
-}
+export type { JobEnded, JobsState };
 
 export class JobsController implements vscode.Disposable {
-  private order: string[] = [];
-  private readonly jobs = new Map<string, FineTuningJob>();
-  private readonly prints = new Map<string, string>();
-  private stateValue: JobsState = 'loading';
-  private errorText: string | undefined;
-  private serverValue: ServerInfo | undefined;
-  private readonly schedule = new PollSchedule();
-  private timer: NodeJS.Timeout | undefined;
-  /** One poll at a time, each with its own AbortController (aborted on dispose, server/key change, manual refresh). */
-  private readonly poller = new SingleFlightPoll((signal) => this.poll(signal));
-  private pollCount = 0;
-  private readonly visibleSources = new Set<string>();
-  private generation = 0;
-  private disposed = false;
-
+  private readonly watcher: JobsWatcher;
   private readonly changedEmitter = new vscode.EventEmitter<string[] | undefined>();
   /** Job ids whose data changed, or undefined when the list itself changed. */
   readonly onDidChange = this.changedEmitter.event;
@@ -48,206 +20,62 @@ export class JobsController implements vscode.Disposable {
   readonly onDidEndJob = this.endedEmitter.event;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(
-    private readonly access: ServerAccess,
-    private readonly links: JobLinkStore,
-    private readonly log: vscode.LogOutputChannel,
-  ) {
+  constructor(access: ServerAccess, links: JobLinkStore, log: vscode.LogOutputChannel) {
+    this.watcher = new JobsWatcher({
+      source: access,
+      links,
+      log,
+      onUnavailable: (serverUrl, detail) => showFineTuningUnavailable(serverUrl, log, detail),
+      onState: (s) => void vscode.commands.executeCommand('setContext', 'pixtune.jobsState', s),
+    });
+    const offChanged = this.watcher.onDidChange((ids) => this.changedEmitter.fire(ids));
+    const offEnded = this.watcher.onDidEndJob((e) => this.endedEmitter.fire(e));
     this.subscriptions.push(
-      access.onDidChange(() => {
-        // New server or key: forget everything, including "unavailable" and the backoff.
-        this.generation++;
-        // The poll in flight asks the old server (it may hang there): abort it; refresh() below polls again.
-        this.poller.abort();
-        this.order = [];
-        this.jobs.clear();
-        this.prints.clear();
-        this.schedule.reset();
-        this.setState('loading');
-        this.changedEmitter.fire(undefined);
-        void this.refresh();
-      }),
+      new vscode.Disposable(offChanged),
+      new vscode.Disposable(offEnded),
+      access.onDidChange(() => this.watcher.serverChanged()),
     );
   }
 
   get state(): JobsState {
-    return this.stateValue;
+    return this.watcher.state;
   }
   get error(): string | undefined {
-    return this.errorText;
+    return this.watcher.error;
   }
   get server(): ServerInfo | undefined {
-    return this.serverValue;
+    return this.watcher.server;
   }
 
   list(): FineTuningJob[] {
-    return this.order.map((id) => this.jobs.get(id)!).filter(Boolean);
+    return this.watcher.list();
   }
 
   get(jobId: string): FineTuningJob | undefined {
-    return this.jobs.get(jobId);
+    return this.watcher.get(jobId);
   }
 
   runningCount(): number {
-    return this.list().filter((j) => statusLook(j.status).active).length;
+    return this.watcher.runningCount();
   }
 
   /** A view or panel showing jobs became visible or hidden; polling follows. */
   setVisible(source: string, visible: boolean): void {
-    const was = this.visibleSources.size > 0;
-    if (visible) this.visibleSources.add(source);
-    else this.visibleSources.delete(source);
-    if (!was && visible && this.stateValue !== 'unavailable' && this.stateValue !== 'authFailed') void this.refresh();
+    this.watcher.setVisible(source, visible);
   }
 
   /** Stores a job we got from elsewhere (launch, start, cancel) and resumes fast polling. */
   upsert(job: FineTuningJob): void {
-    const isNew = !this.jobs.has(job.id);
-    this.track(job);
-    if (isNew) this.order = [job.id, ...this.order.filter((id) => id !== job.id)];
-    this.changedEmitter.fire(isNew ? undefined : [job.id]);
-    this.schedule.reset();
-    this.scheduleNext(true);
+    this.watcher.upsert(job);
   }
 
-  /**
-   * Polls now (a manual refresh, or a wake-up). Concurrent calls share one poll: a call during a poll asks for
-   * one more poll after it (a change may have made its answer stale) and settles when that one has run.
-   * `restart` (the Refresh command) aborts the poll in flight first, so a hanging request cannot block it.
-   */
-  refresh(opts: { full?: boolean; restart?: boolean } = { full: true }): Promise<void> {
-    if (this.disposed) return Promise.resolve();
-    if (opts.full) this.pollCount = 0;
-    return this.poller.request({ restart: opts.restart });
-  }
-
-  private async poll(signal: AbortSignal): Promise<void> {
-    this.clearTimer();
-    const gen = this.generation;
-    let changed = false;
-    // Aborted (dispose, server/key change, manual refresh) or superseded: drop the answer silently.
-    const stale = () => signal.aborted || gen !== this.generation;
-    try {
-      // Inside the try: SecretStorage can fail (e.g. no keyring on Linux); that is an error state, not a crash.
-      const info = await this.access.info();
-      if (stale()) return;
-      this.serverValue = info;
-      const hasKey = await this.access.hasKey();
-      if (stale()) return;
-      if (!hasKey) {
-        this.setState('noKey');
-        return;
-      }
-      const conn = await this.access.connection();
-      if (stale()) return;
-      const full = this.pollCount % FULL_LIST_EVERY === 0 || this.runningCount() === 0;
-      this.pollCount++;
-      if (full) {
-        const fresh: FineTuningJob[] = [];
-        for await (const job of conn.jobs.listAll({ page_size: 100 }, signal)) {
-          fresh.push(job);
-          if (fresh.length >= MAX_LISTED) break;
-        }
-        if (stale()) return;
-        fresh.sort((a, b) => b.created_at - a.created_at);
-        const ids = fresh.map((j) => j.id);
-        if (ids.join('\n') !== this.order.join('\n')) changed = true;
-        for (const j of fresh) {
-          // The list form has no events or checkpoints: keep the detailed copy while it is current.
-          const old = this.jobs.get(j.id);
-          const keep = old && old.modified_at === j.modified_at && old.status === j.status && old.checkpoints;
-          if (!keep && this.track(j)) changed = true;
-        }
-        this.order = ids;
-      }
-      // Details (checkpoints, events) for jobs that move, and for jobs shown in a details panel.
-      const moving = this.list().filter((j) => statusLook(j.status).active || this.visibleSources.has(`panel:${j.id}`));
-      // Finished jobs get their final checkpoints once (a few per poll), so rows show the last loss.
-      const finished = this.list().filter((j) => j.status === 'SUCCESS' && !j.checkpoints).slice(0, 5);
-      const detailed = [...moving, ...finished];
-      for (const j of detailed.slice(0, 20)) {
-        const d = await conn.jobs.get(j.id, signal);
-        if (stale()) return;
-        if (this.track(d)) changed = true;
-      }
-      this.errorText = undefined;
-      this.setState('ready');
-      this.changedEmitter.fire(changed ? undefined : []);
-    } catch (err) {
-      // An aborted poll is a normal end (no error state, no log line); whoever aborted it polls again if needed.
-      if (stale()) return;
-      if (err instanceof MistralError && err.kind === 'fine-tuning-unavailable') {
-        this.order = [];
-        this.jobs.clear();
-        this.setState('unavailable');
-        this.changedEmitter.fire(undefined);
-        showFineTuningUnavailable(this.serverValue?.url ?? 'the configured server', this.log, err.detail);
-        return;
-      }
-      if (err instanceof MistralError && err.kind === 'auth') {
-        this.log.warn(`jobs: ${err.detail ?? err.message}`);
-        this.setState('authFailed');
-        return;
-      }
-      this.errorText = errorMessage(err);
-      this.log.warn(`jobs: listing failed: ${err instanceof MistralError ? (err.detail ?? err.message) : this.errorText}`);
-      this.setState('error');
-      this.scheduleNext(false, true);
-      return;
-    }
-    this.scheduleNext(changed);
-  }
-
-  /** Stores a job; returns true if it differs from what we had. Fires "ended" on a transition. */
-  private track(job: FineTuningJob): boolean {
-    const fp = jobFingerprint(job);
-    const before = this.jobs.get(job.id);
-    // Unchanged, and either we hold its details already or this copy has none to add (list form of a job
-    // that is not polled in detail): no change, so polling can back off and the tree is not redrawn.
-    if (this.prints.get(job.id) === fp && (before?.checkpoints || !job.checkpoints)) return false;
-    this.prints.set(job.id, fp);
-    this.jobs.set(job.id, before?.checkpoints && !job.checkpoints && before.modified_at === job.modified_at ? { ...job, checkpoints: before.checkpoints, events: before.events } : job);
-    // After a reload nothing is in memory yet: the run folder's link remembers the last status we saw, so a job
-    // that ended while VS Code was closed or reloading is still announced (once: the link is updated below).
-    const previous = before?.status ?? this.links.get(job.id)?.lastStatus;
-    this.links.noteStatus(job.id, job.status, job.fine_tuned_model).catch((err) => this.log.warn(`jobs: cannot update the run folder link: ${errorMessage(err)}`));
-    if (previous && !isTerminalJobStatus(previous) && isTerminalJobStatus(job.status) && this.serverValue) {
-      this.endedEmitter.fire({ job, server: this.serverValue });
-    }
-    return true;
-  }
-
-  private scheduleNext(changed: boolean, failed = false): void {
-    this.clearTimer();
-    if (this.disposed) return;
-    const anyActive = this.runningCount() > 0 || this.list().some((j) => j.status === 'CANCELLATION_REQUESTED');
-    const delay = this.schedule.next({
-      changed,
-      failed,
-      anyActive,
-      visible: this.visibleSources.size > 0,
-      stopped: this.stateValue === 'unavailable' || this.stateValue === 'authFailed' || this.stateValue === 'noKey',
-    });
-    if (delay !== undefined) this.timer = setTimeout(() => void this.refresh({ full: false }), delay);
-  }
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private setState(s: JobsState): void {
-    const changed = s !== this.stateValue;
-    this.stateValue = s;
-    void vscode.commands.executeCommand('setContext', 'pixtune.jobsState', s);
-    // Details panels show why a job cannot be shown (no key, refused, retired): they listen for this.
-    if (changed) this.changedEmitter.fire(undefined);
+  /** Polls now; see JobsWatcher.refresh (`restart` aborts a poll in flight first). */
+  refresh(opts?: { full?: boolean; restart?: boolean }): Promise<void> {
+    return this.watcher.refresh(opts);
   }
 
   dispose(): void {
-    this.disposed = true;
-    this.clearTimer();
-    this.poller.dispose();
+    this.watcher.dispose();
     this.changedEmitter.dispose();
     this.endedEmitter.dispose();
     for (const s of this.subscriptions) s.dispose();

@@ -13,7 +13,7 @@ import { createJobsStatusBar } from './jobsStatusBar';
 import { launchFineTuning, uploadCachePathFor } from './launchFineTuning';
 import { LocalSandbox } from './localSandbox';
 import { ServerAccess } from './serverAccess';
-import { statusLook } from '../../core/jobs/jobStatusView';
+import { linkAwaitsJob } from '../../core/jobs/jobLinkStore';
 
 export interface JobsApi {
   /** Job ids and statuses as the Jobs view shows them (for tests). */
@@ -62,7 +62,8 @@ export function registerJobs(context: vscode.ExtensionContext, log: vscode.LogOu
   // hidden; otherwise the first poll waits for the view (or a panel) to become visible.
   const firstPoll = () => {
     controller.setVisible('tree', view.visible);
-    const pending = Object.values(links.all()).filter((l) => l.lastStatus && (statusLook(l.lastStatus).active || l.lastStatus === 'CANCELLATION_REQUESTED'));
+    // A link whose server said it no longer knows the job (notFoundAt) is not pending.
+    const pending = Object.values(links.all()).filter(linkAwaitsJob);
     if (pending.length || view.visible) void controller.refresh();
     else {
       access.hasKey().then(
