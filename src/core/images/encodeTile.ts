@@ -2,7 +2,9 @@
 // any bit depth / colour model turned into 8-bit sRGB, downscaled (never upscaled), re-encoded as
 // JPEG or PNG. Headers are checked against a pixel limit before any pixel is decoded, so a
 // decompression bomb costs a header read, not gigabytes of memory.
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { bufferEndMarkerMissing } from './endMarker';
 import { loadSharp, DEFAULT_PIXEL_LIMIT, type Sharp } from './loadSharp';
 import { pHashFromPixels, type PHash } from './perceptualHash';
 
@@ -53,8 +55,9 @@ export function tileSize(width: number, height: number, options: Pick<TileOption
 }
 
 function sharpInput(sharp: Sharp, input: string | Buffer, pixelLimit: number) {
-  // failOn 'error': refuse corrupt or truncated data, tolerate harmless warnings (e.g. extra bytes after EOI).
-  return sharp(input, { limitInputPixels: pixelLimit, failOn: 'error', autoOrient: true, sequentialRead: true });
+  // failOn 'warning': libjpeg only *warns* about entropy data damaged mid-file, and such a JPEG decodes to
+  // grey blocks that would be trained on as if they were the class. The health check is just as strict.
+  return sharp(input, { limitInputPixels: pixelLimit, failOn: 'warning', autoOrient: true, sequentialRead: true });
 }
 
 /** Reads only the header: format and oriented size, checked against the pixel limit. */
@@ -63,8 +66,9 @@ export async function readImageHeader(input: string | Buffer, pixelLimit = DEFAU
   let meta;
   try {
     meta = await sharp(input, { limitInputPixels: false }).metadata();
-  } catch (err) {
-    throw new ImageRejectedError(`not a readable image (${describeSharpError(err)})`);
+  } catch {
+    // Not libvips' message: it may describe another image decoded at the same time (see endMarker.ts).
+    throw new ImageRejectedError(await describeUnreadable(input));
   }
   if (!READABLE_FORMATS.has(meta.format)) throw new ImageRejectedError(`unsupported image format "${meta.format}"`);
   if (!meta.width || !meta.height) throw new ImageRejectedError('image has no dimensions');
@@ -88,8 +92,12 @@ async function decodeTile(input: string | Buffer, options: TileOptions, source: 
   // 'srgb' means 8 bits per channel and three channels: 16-bit PNG/TIFF and greyscale both end up as plain RGB.
   try {
     return await pipeline.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  } catch (err) {
-    throw new ImageRejectedError(`could not decode the image (${describeSharpError(err)})`);
+  } catch {
+    // The file decides the reason (same in every run), not libvips' shared error buffer.
+    const bytes = typeof input === 'string' ? await readFile(input) : input;
+    throw new ImageRejectedError(
+      bufferEndMarkerMissing(source.format, bytes) ? 'truncated: the data ends before the image does' : 'damaged image data: the decoder reported corrupt data',
+    );
   }
 }
 
@@ -132,8 +140,19 @@ export function toDataUrl(tile: Pick<EncodedTile, 'bytes' | 'mimeType'>): string
   return `data:${tile.mimeType};base64,${tile.bytes.toString('base64')}`;
 }
 
-function describeSharpError(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  // libvips messages run over several lines with internal function names; the first line is the useful part.
-  return msg.split('\n')[0]!.replace(/^Input (buffer|file) /, '').trim();
+/** Why a header could not be read, from the bytes themselves: deterministic whatever else is decoding. */
+async function describeUnreadable(input: string | Buffer): Promise<string> {
+  const bytes = typeof input === 'string' ? await readFile(input) : input;
+  const format = sniffFormat(bytes);
+  return format ? `a ${format.toUpperCase()} file whose header is damaged` : 'not an image file (its content is no known image format)';
+}
+
+/** The format a file's first bytes announce, if any we know. */
+function sniffFormat(b: Buffer): string | undefined {
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
+  if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'webp';
+  if (b.length >= 4 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*')) return 'tiff';
+  if (b.length >= 6 && /^GIF8[79]a$/.test(b.toString('latin1', 0, 6))) return 'gif';
+  return undefined;
 }

@@ -1,6 +1,7 @@
 // Probes one image file the way the health check needs: size on disk, header (format, dimensions, bit
 // depth, EXIF orientation), then a full decode that fails on truncated or corrupt data. The header is read
 // first so that a decompression bomb is refused before a single pixel is decoded.
+import { endMarkerMissing } from './endMarker';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { errorMessage } from '../errors';
@@ -99,23 +100,15 @@ export async function probeImage(file: string, opts: ProbeOptions = {}): Promise
   return out;
 }
 
-/**
- * True when a JPEG lacks its EOI marker, a PNG its IEND chunk, or a WebP is shorter than its RIFF size;
- * undefined for formats without such a marker (TIFF).
- */
+/** endMarkerMissing() on the file's first and last bytes. */
 async function missingEndMarker(file: string, format: string, size: number): Promise<boolean | undefined> {
   const fh = await open(file, 'r');
   try {
     const tail = Buffer.alloc(Math.min(size, 64));
     await fh.read(tail, 0, tail.length, size - tail.length);
-    if (format === 'jpeg') return !tail.includes(Buffer.from([0xff, 0xd9]));
-    if (format === 'png') return !tail.includes(Buffer.from('IEND', 'ascii'));
-    if (format === 'webp') {
-      const head = Buffer.alloc(8);
-      await fh.read(head, 0, 8, 0);
-      return head.readUInt32LE(4) + 8 > size;
-    }
-    return undefined;
+    const head = Buffer.alloc(Math.min(size, 8));
+    await fh.read(head, 0, head.length, 0);
+    return endMarkerMissing(format, head, tail, size);
   } finally {
     await fh.close();
   }

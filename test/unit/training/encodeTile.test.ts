@@ -107,12 +107,37 @@ test('images over the pixel limit are refused from the header alone', async () =
   await assert.rejects(encodeTile(await texturedJpeg(100, 100, 3), { pixelLimit: 5000 }), /over the limit of 5,000 pixels/);
 });
 
-test('corrupt, truncated and non-image inputs are rejected with a reason', async () => {
-  await assert.rejects(encodeTile(Buffer.from('definitely not an image')), (e: unknown) => e instanceof ImageRejectedError && /not a readable image/.test(e.reason));
+test('corrupt, truncated and non-image inputs are rejected with a reason taken from the file', async () => {
+  const reason = async (b: Buffer) => {
+    try {
+      await encodeTile(b);
+    } catch (e) {
+      assert.ok(e instanceof ImageRejectedError, String(e));
+      return e.reason;
+    }
+    assert.fail('accepted');
+  };
+  assert.equal(await reason(Buffer.from('definitely not an image')), 'not an image file (its content is no known image format)');
   const jpeg = await texturedJpeg(200, 200, 4);
-  await assert.rejects(encodeTile(jpeg.subarray(0, jpeg.length / 2)), ImageRejectedError);
+  assert.equal(await reason(jpeg.subarray(0, jpeg.length / 2)), 'truncated: the data ends before the image does');
+  // Entropy data zeroed mid-file: libjpeg only warns and would decode grey blocks; it must be refused.
+  const damaged = Buffer.from(jpeg);
+  const sos = damaged.indexOf(Buffer.from([0xff, 0xda]));
+  damaged.fill(0, sos + 40, sos + 540);
+  assert.equal(await reason(damaged), 'damaged image data: the decoder reported corrupt data');
   const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>');
-  await assert.rejects(encodeTile(svg), (e: unknown) => e instanceof ImageRejectedError && /unsupported image format "svg"/.test(e.reason));
+  assert.match(await reason(svg), /unsupported image format "svg"/);
+  // libvips shares one error buffer between images decoded at once: the reasons must not depend on it.
+  const inputs = [Buffer.from('plain text'), jpeg.subarray(0, jpeg.length / 3), damaged, Buffer.from('more text')];
+  for (let round = 0; round < 5; round++) {
+    const reasons = await Promise.all(inputs.map(reason));
+    assert.deepEqual(reasons, [
+      'not an image file (its content is no known image format)',
+      'truncated: the data ends before the image does',
+      'damaged image data: the decoder reported corrupt data',
+      'not an image file (its content is no known image format)',
+    ]);
+  }
 });
 
 test('PNG output and re-encoding are deterministic', async () => {
