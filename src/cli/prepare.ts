@@ -29,7 +29,7 @@ Prompt:
 Checks and limits:
   --drop-duplicates            remove exact and near duplicates before splitting
   --near-distance N            perceptual-hash distance for near duplicates (default 4, 0 = off)
-  --max-file-mb N              write train.jsonl in parts of at most N MB
+  --max-file-mb N              write each file (train, validation, test) in parts of at most N MB
 Estimate:
   --epochs N (default 2)  --price-per-million USD (default 2)
 Other:

@@ -20,7 +20,6 @@ export function describePlan(plan: PreparationPlan): { headline: string; detail:
   const crossClass = plan.duplicates.filter((d) => d.crossClass).length;
   if (crossSplit) lines.push(`Leakage: ${crossSplit} group(s) of identical or near-identical images fall in different splits.`);
   if (crossClass) lines.push(`Label conflict: ${crossClass} group(s) of duplicates carry different classes.`);
-  if (plan.needsSharding) lines.push(`train.jsonl would exceed the 512 MB upload limit of one file: it must be written in parts.`);
   for (const w of plan.warnings) lines.push(w);
   return { headline, detail: lines.join('\n') };
 }

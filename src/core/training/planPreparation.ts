@@ -80,9 +80,27 @@ export interface PreparationPlan {
   perClass: ClassSplitCounts[];
   duplicates: DuplicateReport[];
   estimate: PlanEstimate;
-  /** train.jsonl would be over the upload limit and no maxFileBytes was set. */
+  /** A file (training, validation or test batch) would be over the upload limit and no maxFileBytes was set. */
   needsSharding: boolean;
   warnings: string[];
+}
+
+const mb = (b: number) => Math.round(b / 1048576);
+
+/** The files a plan writes, with their estimated sizes. */
+function estimatedFiles(estimate: PlanEstimate): { name: string; bytes: number }[] {
+  return [
+    { name: 'train.jsonl', bytes: estimate.trainBytes },
+    { name: 'validation.jsonl', bytes: estimate.validationBytes },
+    { name: 'test.batch.jsonl', bytes: estimate.testBytes },
+  ];
+}
+
+/** Files that would not fit one upload, as "train.jsonl (about 600 MB)". */
+export function overUploadLimit(estimate: PlanEstimate): { name: string; label: string }[] {
+  return estimatedFiles(estimate)
+    .filter((f) => f.bytes > MAX_UPLOAD_BYTES)
+    .map((f) => ({ name: f.name, label: `${f.name} (about ${mb(f.bytes)} MB)` }));
 }
 
 export function defaultConcurrency(): number {
@@ -280,12 +298,18 @@ export async function buildPlan(
   const conflicts = duplicates.filter((d) => d.crossClass);
   if (leaks.length) warnings.push(`${leaks.length} group${leaks.length === 1 ? '' : 's'} of duplicate images span different splits: the test score would be inflated${options.dropDuplicates ? '' : ' (use dropDuplicates to remove them)'}`);
   if (conflicts.length) warnings.push(`${conflicts.length} group${conflicts.length === 1 ? '' : 's'} of duplicate images carry different labels`);
+  // Every file is uploaded on its own (training and validation to fine-tuning, the test file to the Batch
+  // API), so each one must fit the per-file limit, and any of them may be written in parts.
   const limit = options.maxFileBytes ?? MAX_UPLOAD_BYTES;
-  const needsSharding = options.maxFileBytes === undefined && estimate.trainBytes > MAX_UPLOAD_BYTES;
-  if (needsSharding) {
-    warnings.push(`train.jsonl would be about ${Math.round(estimate.trainBytes / 1048576)} MB, over Mistral's 512 MB upload limit: set maxFileBytes to write it in parts, or downscale more`);
-  } else if (estimate.trainBytes > limit) {
-    warnings.push(`the training data (about ${Math.round(estimate.trainBytes / 1048576)} MB) will be written in ${Math.ceil(estimate.trainBytes / limit)} parts`);
+  const sized = estimatedFiles(estimate);
+  const oversized = options.maxFileBytes === undefined ? overUploadLimit(estimate).map((f) => f.name) : [];
+  const needsSharding = oversized.length > 0;
+  for (const f of sized) {
+    if (needsSharding && oversized.includes(f.name)) {
+      warnings.push(`${f.name} would be about ${mb(f.bytes)} MB, over Mistral's 512 MB upload limit: write it in parts (maxFileBytes), or downscale more`);
+    } else if (!needsSharding && f.bytes > limit) {
+      warnings.push(`${f.name} (about ${mb(f.bytes)} MB) will be written in parts of at most ${mb(limit)} MB (about ${Math.ceil(f.bytes / limit)})`);
+    }
   }
   if (estimate.validationBytes > 1024 * 1024) warnings.push(`validation.jsonl would be about ${(estimate.validationBytes / 1048576).toFixed(1)} MB; Mistral recommends at most 1 MB of validation data`);
   if (!splits.train.length && images.length) warnings.push('no image is in the training split');

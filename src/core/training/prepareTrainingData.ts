@@ -19,6 +19,7 @@ import { TOOL_VERSION, type Manifest, type ManifestImage } from './manifest';
 import { mapOrdered } from './mapOrdered';
 import {
   defaultConcurrency,
+  overUploadLimit,
   outcomeOfError,
   readSource,
   sha256Hex,
@@ -101,9 +102,10 @@ export async function prepareTrainingData(dataset: Dataset, optionsInput: Prepar
 async function writeRun(plan: PreparationPlan, outDir: string, ctx: PrepareContext, tileOf: (image: PlannedImage) => Promise<TileOutcome>): Promise<PrepareResult> {
   const o = plan.options;
   if (plan.needsSharding) {
+    const over = overUploadLimit(plan.estimate).map((f) => f.label);
     throw new UserError(
-      `train.jsonl would be about ${Math.round(plan.estimate.trainBytes / 1048576)} MB, over Mistral's 512 MB upload limit.`,
-      'Set a maximum file size (maxFileBytes, --max-file-mb) to write it in parts, or downscale the images more.',
+      `${over.join(', ')} would be over Mistral's 512 MB upload limit for one file.`,
+      'Set a maximum file size (maxFileBytes, --max-file-mb) to write the files in parts, or downscale the images more.',
     );
   }
   const prompts = new Map<string, { prompt: RenderedPrompt; ft: [string, string] }>();
@@ -117,7 +119,7 @@ async function writeRun(plan: PreparationPlan, outDir: string, ctx: PrepareConte
   };
   const writers: Partial<Record<SplitName, ShardedJsonlWriter>> = {};
   for (const s of SPLITS) {
-    if (plan.splits[s].length) writers[s] = new ShardedJsonlWriter(outDir, OUTPUT_FILES[s], s === 'train' ? o.maxFileBytes : undefined);
+    if (plan.splits[s].length) writers[s] = new ShardedJsonlWriter(outDir, OUTPUT_FILES[s], o.maxFileBytes);
   }
   const manifestImages: ManifestImage[] = plan.images.map((im) => ({
     index: im.index,

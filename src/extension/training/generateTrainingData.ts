@@ -61,14 +61,15 @@ export async function generateTrainingData(
   try {
     // What it will cost, before anything is written or uploaded.
     const summary = describePlan(plan);
-    const buttons: string[] = ['Generate'];
-    if (plan.duplicates.some((d) => d.crossSplit || d.crossClass)) buttons.push('Drop Duplicates and Generate');
-    if (plan.needsSharding) buttons.splice(0, buttons.length, 'Write in 500 MB Parts');
+    // A file over the upload limit can only be written in parts; duplicates can be dropped either way.
+    const write = plan.needsSharding ? 'Write in 500 MB Parts' : 'Generate';
+    const buttons: string[] = [write];
+    if (plan.duplicates.some((d) => d.crossSplit || d.crossClass)) buttons.push(`Drop Duplicates and ${plan.needsSharding ? 'Write in Parts' : 'Generate'}`);
     const choice = await vscode.window.showInformationMessage(summary.headline, { modal: true, detail: summary.detail }, ...buttons);
     if (!choice) return undefined;
     let finalOptions = options;
-    if (choice.startsWith('Drop')) finalOptions = { ...options, dropDuplicates: true };
-    else if (choice.startsWith('Write in')) finalOptions = { ...options, maxFileBytes: 500 * 1024 * 1024 };
+    if (choice.startsWith('Drop')) finalOptions = { ...finalOptions, dropDuplicates: true };
+    if (plan.needsSharding) finalOptions = { ...finalOptions, maxFileBytes: 500 * 1024 * 1024 };
 
     const outDir = join(await pixtuneFolderFor(root), defaultRunName(new Date(), prepareOptionsSchema.parse(finalOptions).split.seed));
     const { prepareTrainingData } = await import('../../core/training/prepareTrainingData');

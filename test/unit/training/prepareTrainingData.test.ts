@@ -168,6 +168,22 @@ test('maxFileBytes shards the training data into parts under the limit', async (
   }
   assert.equal(parts.reduce((n, p) => n + p.lines, 0), 16);
   assert.ok(!(await readdir(out)).includes('train.jsonl'));
+  // The test batch is uploaded on its own too: it is split by the same limit.
+  const testParts = r.files.filter((f) => f.split === 'test');
+  assert.ok(testParts.length >= 1 && testParts.every((p) => p.bytes <= 8000 && /^test\.batch\.part-\d{3}\.jsonl$/.test(p.name)), testParts.map((p) => `${p.name} ${p.bytes}`).join(', '));
+});
+
+test('a test batch file over the upload limit is planned as needing parts, and refused before writing', async () => {
+  const ds = await makeDataset(['a', 'b'], 5, 64, 10);
+  const plan = await planPreparation(ds, {});
+  assert.equal(plan.needsSharding, false);
+  // Same plan with the test file estimated at 700 MB: the decision and the message name that file.
+  const { overUploadLimit } = await import('../../../src/core/training/planPreparation');
+  assert.deepEqual(overUploadLimit({ ...plan.estimate, testBytes: 700 * 1048576 }).map((f) => f.label), ['test.batch.jsonl (about 700 MB)']);
+  const huge = { ...plan, needsSharding: true, estimate: { ...plan.estimate, testBytes: 700 * 1048576 } };
+  const out = await tempDir();
+  await assert.rejects(prepareTrainingData(ds, {}, out, { plan: huge }), (e: unknown) => e instanceof UserError && /test\.batch\.jsonl \(about 700 MB\)/.test(e.message));
+  assert.deepEqual(await readdir(out), []);
 });
 
 test('a training file over the upload limit is refused before writing, with the way out', async () => {
