@@ -2,7 +2,8 @@
 // train.jsonl / validation.jsonl / test.batch.jsonl + manifest.json + report.md. `--dry-run` stops
 // after the plan. Same seed and inputs → byte-identical outputs.
 import { resolve } from 'node:path';
-import { UsageError } from '../core/errors';
+import { UsageError, UserError } from '../core/errors';
+import { existingRunFiles, removeStaleRunFiles } from '../core/training/runOutputs';
 import { scanDataset } from '../core/dataset/scanDataset';
 import type { PreparationPlan } from '../core/training/planPreparation';
 import type { PrepareOptionsInput } from '../core/training/prepareOptions';
@@ -34,6 +35,7 @@ Estimate:
   --epochs N (default 2)  --price-per-million USD (default 2)
 Other:
   --dry-run                    plan and estimate only, write nothing
+  --overwrite                  replace a run already in --out (its files that are not written again are removed)
   --concurrency N              images processed at once
   --json                       print one JSON document`;
 
@@ -98,6 +100,7 @@ export const prepareCommand: Subcommand = async (argv, io) => {
     'dry-run': { type: 'boolean' },
     concurrency: { type: 'string' },
     json: { type: 'boolean' },
+    overwrite: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) {
@@ -141,10 +144,18 @@ export const prepareCommand: Subcommand = async (argv, io) => {
   const { planPreparation } = await import('../core/training/planPreparation');
   const { prepareTrainingData } = await import('../core/training/prepareTrainingData');
   const dataset = await scanDataset(resolve(positionals[0]!), { signal: io.signal });
+  const usable = dataset.classes.filter((c) => c.images.length).length;
+  if (usable < 2) throw new UserError(`${dataset.root} has ${usable === 0 ? 'no class with images' : 'only one class with images'}: a classifier needs at least two.`, 'Put each class in its own sub-folder of the dataset folder.');
+  const earlier = v['dry-run'] ? [] : await existingRunFiles(resolve(v.out!));
+  if (earlier.length && !v.overwrite) {
+    throw new UserError(`${v.out} already holds a run (${earlier.slice(0, 3).join(', ')}${earlier.length > 3 ? ', …' : ''}).`, 'Choose a new --out folder, or pass --overwrite to replace that run.');
+  }
   const onProgress = v.json ? undefined : progressPrinter(io);
   // Without confirmation to wait for, one pass decodes each image once (plan and tiles together);
   // --dry-run only plans.
   const result = v['dry-run'] ? undefined : await prepareTrainingData(dataset, options, v.out!, { signal: io.signal, onProgress, concurrency });
+  // Files of the replaced run that this one did not write again would look like part of it: removed.
+  if (result) await removeStaleRunFiles(result.outDir, earlier, [...result.files.map((f) => f.name), 'manifest.json', 'report.md']);
   const plan = result?.plan ?? (await planPreparation(dataset, options, { signal: io.signal, onProgress, concurrency }));
   if (v.json) {
     printJson(io, {
