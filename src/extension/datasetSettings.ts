@@ -1,8 +1,13 @@
 // The Datasets settings as validated values (see core/settings/datasetSettings.ts).
 import * as vscode from 'vscode';
-import { readDatasetSettings, type DatasetSettings } from '../core/settings/datasetSettings';
+import { readDatasetSettings, readEstimateSettings, type DatasetSettings, type EstimateSettings } from '../core/settings/datasetSettings';
 
 export function datasetSettings(): DatasetSettings {
   const config = vscode.workspace.getConfiguration('pixtune');
   return readDatasetSettings((key) => config.get(key));
+}
+
+export function estimateSettings(): EstimateSettings {
+  const config = vscode.workspace.getConfiguration('pixtune');
+  return readEstimateSettings((key) => config.get(key));
 }

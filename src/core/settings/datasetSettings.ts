@@ -21,3 +21,14 @@ export function readDatasetSettings(get: (key: string) => unknown): DatasetSetti
     healthCheckConcurrency: get('healthCheck.concurrency'),
   });
 }
+
+/** The cost-estimate settings of Generate Training Data: a bad value falls back to the default. */
+export const estimateSettingsSchema = z.object({
+  pricePerMillion: z.number().finite().nonnegative().catch(2),
+  epochs: z.number().finite().min(0.01).max(100).catch(2),
+});
+export type EstimateSettings = z.infer<typeof estimateSettingsSchema>;
+
+export function readEstimateSettings(get: (key: string) => unknown): EstimateSettings {
+  return estimateSettingsSchema.parse({ pricePerMillion: get('training.pricePerMillionTokens'), epochs: get('training.epochs') });
+}

@@ -10,6 +10,7 @@ import { UserError, isAbortError } from '../../core/errors';
 import { rmdir } from 'node:fs/promises';
 import type { DatasetStore } from '../datasetStore';
 import { withImageProgress } from '../imageProgress';
+import { estimateSettings } from '../datasetSettings';
 import { pixtuneFolderFor, scratchFolder } from '../workspaceFolders';
 import { askPrepareOptions } from './askPrepareOptions';
 
@@ -42,9 +43,11 @@ export async function generateTrainingData(
   if (!dataset) throw new UserError(`${basename(root)} could not be scanned.`, 'Check that the folder exists and is readable.');
   if (dataset.classes.filter((c) => c.images.length).length < 2) throw new UserError(`${basename(root)} needs at least two classes with images to train a classifier.`);
 
-  const options = await askPrepareOptions(rememberedOptions(memento, root));
-  if (!options) return undefined;
-  await memento.update(OPTIONS_KEY, { ...memento.get<Record<string, unknown>>(OPTIONS_KEY, {}), [root]: options });
+  const answers = await askPrepareOptions(rememberedOptions(memento, root));
+  if (!answers) return undefined;
+  await memento.update(OPTIONS_KEY, { ...memento.get<Record<string, unknown>>(OPTIONS_KEY, {}), [root]: answers });
+  // Price and epochs of the estimate are settings (pixtune.training.*), not questions asked every run.
+  const options = { ...answers, ...estimateSettings() };
 
   // Every image is decoded and encoded once, here; the plan (cost, leakage) is shown from what that
   // learnt, and the files are then assembled from the encoded tiles whatever the user picks.
