@@ -16,6 +16,10 @@ export const promptTemplateSchema = z.object({
   system: z.string().min(1),
   user: z.string().default(''),
   assistant: z.string().min(1).refine((s) => s.includes('{label}'), { message: 'the assistant answer must contain {label}' }),
+}).refine((t) => t.system.includes('{classes}') || t.user.includes('{classes}'), {
+  // Without it the model would be trained to pick labels it was never shown: the list must come from the dataset.
+  message: 'the system (or user) text must contain {classes}, where the dataset\'s class list is filled in',
+  path: ['system'],
 });
 export type PromptTemplate = z.infer<typeof promptTemplateSchema>;
 
@@ -69,7 +73,7 @@ export function parseTemplate(text: string, source = 'template'): PromptTemplate
   const parsed = promptTemplateSchema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
-    throw new UserError(`Prompt template ${source} is invalid: ${first.path.join('.') || 'root'}: ${first.message}.`, 'It needs "system" and "assistant" strings; the assistant answer must contain {label}.');
+    throw new UserError(`Prompt template ${source} is invalid: ${first.path.join('.') || 'root'}: ${first.message}.`, 'It needs "system" and "assistant" strings; {classes} must appear in the system (or user) text and {label} in the assistant answer.');
   }
   return parsed.data;
 }
