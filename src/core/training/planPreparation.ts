@@ -297,7 +297,10 @@ export async function buildPlan(
   const leaks = duplicates.filter((d) => d.crossSplit);
   const conflicts = duplicates.filter((d) => d.crossClass);
   if (leaks.length) warnings.push(`${leaks.length} group${leaks.length === 1 ? '' : 's'} of duplicate images span different splits: the test score would be inflated${options.dropDuplicates ? '' : ' (use dropDuplicates to remove them)'}`);
-  if (conflicts.length) warnings.push(`${conflicts.length} group${conflicts.length === 1 ? '' : 's'} of duplicate images carry different labels`);
+  if (conflicts.length) {
+    warnings.push(`${conflicts.length} group${conflicts.length === 1 ? '' : 's'} of duplicate images ${conflicts.length === 1 ? 'carries' : 'carry'} different labels${options.dropDuplicates ? ': all their images were dropped' : ''}`);
+  }
+  if (dropped.size) warnings.push(`${dropped.size} duplicate image${dropped.size === 1 ? ' was' : 's were'} dropped before splitting (dropDuplicates)`);
   // Every file is uploaded on its own (training and validation to fine-tuning, the test file to the Batch
   // API), so each one must fit the per-file limit, and any of them may be written in parts.
   const limit = options.maxFileBytes ?? MAX_UPLOAD_BYTES;

@@ -68,11 +68,15 @@ test('plan reports duplicates across splits and labels, and dropDuplicates remov
   assert.deepEqual(g.members.map((m) => plan.images[m]!.path).sort(), ['field/field_000.jpg', 'field/field_000_again.jpg', 'lake/copy_of_field.jpg']);
   assert.equal(g.kind, 'near');
   assert.equal(g.crossClass, true);
-  assert.ok(plan.warnings.some((w) => /carry different labels/.test(w)));
+  assert.ok(plan.warnings.some((w) => /carries different labels/.test(w)));
 
   const dropped = await planPreparation(ds, { dropDuplicates: true });
   for (const m of g.members) assert.equal(dropped.images[m]!.split, 'dropped');
   const used = new Set(Object.values(dropped.splits).flat());
   for (const m of g.members) assert.equal(used.has(m), false);
   assert.equal(used.size, 20 - 1);
+  // The report says what was done, not only what was found.
+  assert.ok(dropped.warnings.includes('1 group of duplicate images carries different labels: all their images were dropped'), dropped.warnings.join(' | '));
+  assert.ok(dropped.warnings.includes('3 duplicate images were dropped before splitting (dropDuplicates)'), dropped.warnings.join(' | '));
+  assert.ok(!plan.warnings.some((w) => /dropped/.test(w)), plan.warnings.join(' | '));
 });
