@@ -22,6 +22,7 @@ export const SKIP_REASONS = {
   rootImage: 'image outside any class folder',
   notRegular: 'not a regular file',
   noExtension: 'no file extension: not a supported image type',
+  badName: 'its name is not valid UTF-8, so it cannot be named in JSON or reopened: rename the file',
 } as const;
 
 /**
@@ -114,7 +115,9 @@ async function scanClass(root: string, realRoot: string, className: string, clas
         out.problems.push({ kind: 'unreadable', path, class: className, message: `"${path}" is ${kind.error}.` });
       } else if (kind.type === 'file') {
         const ext = extname(e.name).toLowerCase();
-        if (IMAGE_EXT.has(ext)) out.images.push({ path });
+        // Node decodes names as UTF-8, replacing bad bytes with U+FFFD; such a name no longer opens the file.
+        if (e.name.includes('\uFFFD') && !(await stat(join(dir, e.name)).catch(() => undefined))) out.skipped.push({ path, reason: SKIP_REASONS.badName });
+        else if (IMAGE_EXT.has(ext)) out.images.push({ path });
         else out.skipped.push({ path, reason: ext ? `not a supported image type (${ext})` : SKIP_REASONS.noExtension });
       } else if (kind.type === 'dir') {
         if (!includeNested) {

@@ -173,3 +173,14 @@ test('stops when cancelled', async () => {
   c.abort();
   await assert.rejects(scanDataset(root, { signal: c.signal }), { name: 'AbortError' });
 });
+
+test('a file whose name is not valid UTF-8 is skipped with the reason, not lost later as "missing"', async () => {
+  const root = await temp();
+  await touch(root, 'a/good.jpg', 'b/other.jpg');
+  // Write the name as raw bytes (0xff is never valid UTF-8); a name that only looks odd stays an image.
+  await writeFile(Buffer.concat([Buffer.from(join(root, 'a') + '/bad'), Buffer.from([0xff]), Buffer.from('byte.jpg')]), 'x');
+  await touch(root, 'a/ok \uFFFD sign.jpg');
+  const ds = await scanDataset(root);
+  assert.deepEqual(ds.classes[0]!.images.map((i) => i.path), ['a/good.jpg', 'a/ok \uFFFD sign.jpg']);
+  assert.equal(reasonOf(ds, 'a/bad\uFFFDbyte.jpg'), SKIP_REASONS.badName);
+});
