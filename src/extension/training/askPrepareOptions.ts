@@ -86,11 +86,16 @@ export async function askPrepareOptions(last: PrepareOptionsInput): Promise<Prep
     { label: 'Half size', description: '600×600 → 300×300, as the reference (380 tokens per image)', value: img({ scale: 0.5 }) },
     { label: 'Original size', description: 'more tokens per image; Mistral downscales past 1024 px', value: img({ scale: 1 }) },
     { label: 'Quarter size', description: '600×600 → 150×150', value: img({ scale: 0.25 }) },
+    { label: 'Scale factor…', description: 'any factor from 0.05 to 1', custom: true },
     { label: 'Maximum edge…', description: 'longest edge in pixels', custom: true },
   ], (v) => !!v && v.scale === o.image.scale && !o.image.maxEdge);
   if (!sizeChoice) return undefined;
   let image = sizeChoice.value;
-  if (sizeChoice.custom) {
+  if (sizeChoice.custom && sizeChoice.label.startsWith('Scale')) {
+    const factor = await numberInput('Scale factor for both edges', String(o.image.scale), (n) => (n >= 0.05 && n <= 1 ? undefined : 'A number from 0.05 to 1 (images are never upscaled).'));
+    if (factor === undefined) return undefined;
+    image = img({ scale: Number(factor) });
+  } else if (sizeChoice.custom) {
     const edge = await numberInput('Maximum edge in pixels', String(o.image.maxEdge ?? 512), (n) => (Number.isInteger(n) && n >= 16 && n <= 4096 ? undefined : 'A whole number from 16 to 4096.'));
     if (edge === undefined) return undefined;
     image = img({ maxEdge: Number(edge) });
@@ -101,8 +106,16 @@ export async function askPrepareOptions(last: PrepareOptionsInput): Promise<Prep
     { label: 'JPEG, quality 90', description: 'as the reference', value: { format: 'jpeg', quality: 90 } },
     { label: 'JPEG, quality 75', description: 'smaller files, same token count', value: { format: 'jpeg', quality: 75 } },
     { label: 'PNG', description: 'lossless, much larger files', value: { format: 'png', quality: 90 } },
+    { label: 'JPEG, other quality…', description: '1–100', custom: true },
   ], (v) => !!v && v.format === o.image.format && (v.format === 'png' || v.quality === o.image.quality));
-  if (!fmtChoice?.value) return undefined;
+  if (!fmtChoice) return undefined;
+  let format = fmtChoice.value;
+  if (fmtChoice.custom) {
+    const q = await numberInput('JPEG quality', String(o.image.quality), (n) => (Number.isInteger(n) && n >= 1 && n <= 100 ? undefined : 'A whole number from 1 to 100.'));
+    if (q === undefined) return undefined;
+    format = { format: 'jpeg', quality: Number(q) };
+  }
+  if (!format) return undefined;
 
   // 4. Prompt template
   const tplChoice = await pick<string>(4, 'Prompt template (the class list is always filled in from the dataset)', [
@@ -125,7 +138,7 @@ export async function askPrepareOptions(last: PrepareOptionsInput): Promise<Prep
   return prepareOptionsSchema.parse({
     ...o,
     split: { ...split, seed: Number(seed) },
-    image: { ...image, ...fmtChoice.value },
+    image: { ...image, ...format },
     template,
   });
 }
