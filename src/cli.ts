@@ -1,8 +1,8 @@
 // `node dist/cli.js <command>`: the headless front end of the same core the extension uses.
 // Each subcommand lives in src/cli/<name>.ts and is loaded only when asked for, so `scan` never
 // loads the Mistral SDK and `jobs` never loads sharp.
-import { UsageError, UserError, errorMessage, isAbortError } from './core/errors';
 import type { CliIO, Subcommand } from './cli/common';
+import { describeFailure, printFailure, wantsJson } from './cli/common';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
   scan: { summary: 'summarise a folder-per-class dataset (--check decodes every image)', load: async () => (await import('./cli/scan')).scanCommand },
@@ -12,47 +12,74 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand
   jobs: { summary: 'fine-tuning jobs: list | get | start | cancel | create (upload, validate, estimate, start)', load: async () => (await import('./cli/jobs')).jobsCommand },
 };
 
+/** Shell convention for a process stopped by a signal: 128 + the signal number. */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 } as const;
+
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return ['Usage: pixtune <command> [options]', '', 'Commands:', ...lines, '', 'Add --help after a command for its options.'].join('\n');
 }
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * The process plumbing around a command: SIGINT and SIGTERM abort the signal the commands pass down
+ * (so `prepare` removes its temp files either way); a second signal exits at once. A reader that goes
+ * away (`| head -1`) makes stdout fail with EPIPE: output stops quietly and the work is aborted too.
+ */
+function processIO(): CliIO & { stoppedBy: () => keyof typeof SIGNAL_EXIT | undefined } {
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
-  const io: CliIO = {
-    out: (t) => process.stdout.write(t + '\n'),
-    err: (t) => process.stderr.write(t + '\n'),
+  let stoppedBy: keyof typeof SIGNAL_EXIT | undefined;
+  const stop = (why: keyof typeof SIGNAL_EXIT) => {
+    if (stoppedBy && why !== 'SIGPIPE') process.exit(SIGNAL_EXIT[why]);
+    stoppedBy ??= why;
+    controller.abort();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  let stdoutOpen = true;
+  let stderrOpen = true;
+  // Any error of stdout means nobody reads it any more (EPIPE, or writes after that); without a
+  // listener Node would crash with a stack trace.
+  process.stdout.on('error', () => {
+    stdoutOpen = false;
+    stop('SIGPIPE');
+  });
+  process.stderr.on('error', () => {
+    stderrOpen = false;
+  });
+  return {
+    out: (t) => void (stdoutOpen && process.stdout.write(t + '\n')),
+    err: (t) => void (stderrOpen && process.stderr.write(t + '\n')),
     signal: controller.signal,
     env: process.env,
+    stoppedBy: () => stoppedBy,
   };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const io = processIO();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h') {
     io.out(usage());
     return name ? 0 : 2;
   }
+  const json = wantsJson(rest);
   const cmd = COMMANDS[name];
   if (!cmd) {
-    io.err(`Unknown command "${name}".\n\n${usage()}`);
+    printFailure(io, { code: 2, kind: 'usage', message: `Unknown command "${name}".`, hint: usage() }, json);
     return 2;
   }
   try {
     return await (await cmd.load())(rest, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`${err.message}\nRun "pixtune ${name} --help" for usage.`);
-      return 2;
+    const failure = describeFailure(err, name);
+    const stoppedBy = io.stoppedBy();
+    if (failure.kind === 'cancelled' && stoppedBy) {
+      // Nobody reads stdout after EPIPE: say nothing. After a signal, say why the output stops here.
+      if (stoppedBy !== 'SIGPIPE') printFailure(io, failure, json);
+      return SIGNAL_EXIT[stoppedBy];
     }
-    if (isAbortError(err)) {
-      io.err('Cancelled.');
-      return 1;
-    }
-    if (err instanceof UserError) {
-      io.err(err.action ? `${err.message} ${err.action}` : err.message);
-      return 1;
-    }
-    io.err(`Unexpected error: ${errorMessage(err)}`);
-    return 1;
+    printFailure(io, failure, json);
+    return failure.code;
   }
 }
 

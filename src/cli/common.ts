@@ -1,12 +1,12 @@
 // Shared plumbing of the CLI subcommands: argument parsing, output in human or --json form,
 // and the exit-code contract (0 ok, 1 a failure the user must fix, 2 bad usage).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../core/errors';
+import { UsageError, UserError, errorMessage, isAbortError } from '../core/errors';
 
 export interface CliIO {
   out: (text: string) => void;
   err: (text: string) => void;
-  /** Fires on SIGINT so long operations can stop cleanly. */
+  /** Fires on SIGINT or SIGTERM (or when stdout's reader has gone) so long operations can stop cleanly. */
   signal: AbortSignal;
   env: NodeJS.ProcessEnv;
 }
@@ -35,4 +35,33 @@ export function parseNumberOption(name: string, value: string | undefined, opts:
     throw new UsageError(`--${name} expects ${kind}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}${opts.max !== undefined ? ` ≤ ${opts.max}` : ''}, got "${value}".`);
   }
   return n;
+}
+
+/** What a failed command reports: the same fields in human text on stderr or, with --json, on stdout. */
+export interface CliFailure {
+  /** 1 a failure the user must fix, 2 bad usage. */
+  code: 1 | 2;
+  kind: 'usage' | 'user' | 'cancelled' | 'unexpected';
+  message: string;
+  hint?: string;
+}
+
+export function describeFailure(err: unknown, command: string): CliFailure {
+  if (err instanceof UsageError) return { code: 2, kind: 'usage', message: err.message, hint: `Run "pixtune ${command} --help" for usage.` };
+  if (isAbortError(err)) return { code: 1, kind: 'cancelled', message: 'Cancelled.' };
+  if (err instanceof UserError) return { code: 1, kind: 'user', message: err.message, ...(err.action ? { hint: err.action } : {}) };
+  return { code: 1, kind: 'unexpected', message: `Unexpected error: ${errorMessage(err)}` };
+}
+
+export function printFailure(io: CliIO, failure: CliFailure, json: boolean): void {
+  // Scripts that pass --json parse stdout only; a plain-text error on stderr would leave them with
+  // an empty document to parse, so the error becomes the one JSON document instead.
+  if (json) printJson(io, { error: { message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}), kind: failure.kind } });
+  else io.err(failure.hint ? `${failure.message}${failure.kind === 'usage' ? '\n' : ' '}${failure.hint}` : failure.message);
+}
+
+/** True when --json is among the options (not after a "--" that ends them). */
+export function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--json' || a.startsWith('--json='));
 }

@@ -8,7 +8,9 @@ const HELP = `Usage: pixtune validate <file.jsonl> [more.jsonl …] [--kind fine
 
 Checks every line: JSON, record shape, message roles and order, last message (assistant for
 fine-tuning, user for batch), non-empty content, image payloads (base64 data URLs of JPEG, PNG,
-WebP or single-frame GIF, or https URLs), and the 512 MB per-file upload limit.`;
+WebP or single-frame GIF whose header is read and must match the declared type, or https URLs),
+custom_ids that repeat in a batch file, and the 512 MB per-file upload limit. A leading UTF-8
+byte-order mark is accepted.`;
 
 export const validateCommand: Subcommand = async (argv, io) => {
   const { values: v, positionals } = parseCliArgs(argv, {

@@ -57,10 +57,10 @@ function formatZodIssue(issue: z.core.$ZodIssue): string {
   return path ? `${path}: ${issue.message}` : issue.message;
 }
 
-function checkMessages(messages: Message[], kind: JsonlKind): string[] {
+async function checkMessages(messages: Message[], kind: JsonlKind): Promise<string[]> {
   const problems: string[] = [];
   let prev = 'start';
-  messages.forEach((m, i) => {
+  for (const [i, m] of messages.entries()) {
     const where = `messages[${i}] (${m.role})`;
     if (!NEXT_ROLES[prev]!.includes(m.role)) {
       problems.push(prev === 'start' ? `${where}: the first message must be from the system or the user` : `${where}: a ${m.role} message cannot follow a ${prev} message`);
@@ -68,19 +68,20 @@ function checkMessages(messages: Message[], kind: JsonlKind): string[] {
     prev = m.role;
     if (typeof m.content === 'string') {
       if (m.content.trim() === '') problems.push(`${where}: content is empty`);
-      return;
+      continue;
     }
     if (m.content.length === 0) problems.push(`${where}: content has no chunks`);
-    m.content.forEach((c, j) => {
+    // One image at a time, in order: a line holds few images, and awaiting each keeps memory at one payload.
+    for (const [j, c] of m.content.entries()) {
       if (c.type === 'text') {
         if (c.text.trim() === '' && m.content.length === 1) problems.push(`${where}: content is empty`);
-        return;
+        continue;
       }
       const url = typeof c.image_url === 'string' ? c.image_url : c.image_url.url;
-      const problem = checkImageReference(url);
+      const problem = await checkImageReference(url);
       if (problem) problems.push(`${where} chunk ${j}: image_url ${problem}`);
-    });
-  });
+    }
+  }
   const last = messages[messages.length - 1];
   if (kind === 'finetune' && last && last.role !== 'assistant') problems.push(`the last message must be from the assistant (found ${last.role})`);
   if (kind === 'batch' && last && last.role !== 'user') problems.push(`the last message of a batch request must be from the user (found ${last.role})`);
@@ -88,12 +89,20 @@ function checkMessages(messages: Message[], kind: JsonlKind): string[] {
 }
 
 /** Problems of one line (already known to be JSON), for `kind`. */
-export function checkRecord(record: unknown, kind: JsonlKind): string[] {
+export async function checkRecord(record: unknown, kind: JsonlKind): Promise<string[]> {
   const schema = kind === 'finetune' ? fineTuningRecordSchema : batchRecordSchema;
   const parsed = schema.safeParse(record);
   if (!parsed.success) return parsed.error.issues.slice(0, 3).map(formatZodIssue);
   const messages = 'messages' in parsed.data ? parsed.data.messages : parsed.data.body.messages;
   return checkMessages(messages, kind);
+}
+
+function checkCustomIdRepeat(record: unknown, line: number, seen: Map<string, number>, report: (line: number, message: string) => void): void {
+  const id = (record as { custom_id?: unknown } | null)?.custom_id;
+  if (typeof id !== 'string') return; // a missing or non-string id is already a schema error
+  const first = seen.get(id);
+  if (first === undefined) seen.set(id, line);
+  else report(line, `custom_id ${JSON.stringify(id)} repeats line ${first}`);
 }
 
 function detectKind(record: unknown): JsonlKind | undefined {
@@ -124,11 +133,17 @@ export async function validateJsonlFile(path: string, options: ValidateJsonlOpti
   const stream = createReadStream(path, { encoding: 'utf8', signal: options.signal });
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let read = 0;
+  // Batch predictions are joined back to their request by custom_id, so a repeat would silently
+  // lose or mismatch an answer. One short string per line is kept: small next to the lines themselves.
+  const customIdLines = new Map<string, number>();
   try {
-    for await (const text of lines) {
+    for await (const raw of lines) {
       result.lines++;
       const n = result.lines;
-      read += Buffer.byteLength(text) + 1;
+      read += Buffer.byteLength(raw) + 1;
+      // Editors on Windows often save UTF-8 with a byte-order mark; JSON.parse would reject it with a
+      // confusing "Unexpected token" message, while the content itself is fine.
+      const text = n === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
       if (n % 200 === 0) options.onProgress?.({ done: Math.min(read, bytes), total: bytes });
       if (text.trim() === '') {
         report(n, 'empty line (every line must be one JSON record)');
@@ -148,7 +163,8 @@ export async function validateJsonlFile(path: string, options: ValidateJsonlOpti
           continue;
         }
       }
-      for (const problem of checkRecord(record, result.kind)) report(n, problem);
+      for (const problem of await checkRecord(record, result.kind)) report(n, problem);
+      if (result.kind === 'batch') checkCustomIdRepeat(record, n, customIdLines, report);
     }
   } finally {
     lines.close();

@@ -2,15 +2,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { gifFrameCount } from '../../../src/core/training/imagePayload';
 import { batchRecordSchema, fineTuningRecordSchema } from '../../../src/core/training/schemas';
 import { validateJsonlFile } from '../../../src/core/training/validateJsonl';
-import { tempDir } from './trainingFixtures';
+import { tempDir, texturedJpeg } from './trainingFixtures';
 
-// Hand-written payloads: a real 1×1 PNG, a real 1×1 GIF, and JPEG magic bytes.
+// Hand-written payloads: a real 1×1 PNG and a real 1×1 GIF; a real JPEG and WebP made by sharp.
 const PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 const GIF1 = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
-const JPEG = 'data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAEBAQ==';
+let JPEG_BYTES: Buffer;
+let JPEG: string;
+let WEBP: string;
+test.before(async () => {
+  JPEG_BYTES = await texturedJpeg(32, 24, 7);
+  JPEG = `data:image/jpeg;base64,${JPEG_BYTES.toString('base64')}`;
+  WEBP = `data:image/webp;base64,${(await sharp(JPEG_BYTES).webp().toBuffer()).toString('base64')}`;
+});
+/** A data URL of `type` whose bytes are `magic` followed by zeros: right magic bytes, no real header. */
+const magicOnly = (type: string, magic: number[] | string) => `data:${type};base64,${Buffer.concat([Buffer.from(magic as never), Buffer.alloc(64)]).toString('base64')}`;
 
 /** The same GIF with its frame (graphic control extension + image) repeated: an animation of two frames. */
 function animatedGif(): string {
@@ -49,10 +59,12 @@ test('valid fine-tuning lines pass, including https URLs, PNG, JPEG and single-f
     ft(sys, user('https://example.com/cat.jpg'), asst),
     ft(sys, user(`data:image/gif;base64,${GIF1}`), asst),
     ft(sys, { role: 'user', content: [{ type: 'image_url', image_url: { url: PNG } }] }, asst),
+    ft(sys, user(WEBP), asst),
+    ft(sys, user(JPEG.replace('image/jpeg', 'image/jpg')), asst),
   ]);
   assert.deepEqual(r.errors, []);
   assert.equal(r.ok, true);
-  assert.equal(r.lines, 5);
+  assert.equal(r.lines, 7);
   assert.equal(r.kind, 'finetune');
 });
 
@@ -136,4 +148,61 @@ test('GIF frame counting', () => {
   assert.equal(gifFrameCount(Buffer.from(GIF1, 'base64')), 1);
   assert.equal(gifFrameCount(Buffer.from(animatedGif(), 'base64')), 2);
   assert.equal(gifFrameCount(Buffer.from('GIF89a')), -1);
+});
+
+test('images with the right magic bytes but no readable header are errors on their line', async () => {
+  const r = await check([
+    ft(sys, user(magicOnly('image/png', [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), asst), // 1 PNG signature + zeros
+    ft(sys, user(magicOnly('image/jpeg', [0xff, 0xd8, 0xff])), asst), // 2 JPEG SOI + zeros
+    ft(sys, user(magicOnly('image/webp', 'RIFF\0\0\0\0WEBP')), asst), // 3 RIFF/WEBP + zeros
+    ft(sys, user(`data:image/jpeg;base64,${JPEG_BYTES.subarray(0, 40).toString('base64')}`), asst), // 4 JPEG cut before its frame header
+    ft(sys, user(PNG), asst), // 5 fine
+  ]);
+  assert.deepEqual(r.errors.map((e) => e.line), [1, 2, 3, 4]);
+  assert.match(r.errors[0]!.message, /^messages\[1\] \(user\) chunk 1: image_url is image\/png data whose header cannot be read \(.+\)$/);
+  assert.match(r.errors[1]!.message, /image\/jpeg data whose header cannot be read/);
+  assert.match(r.errors[2]!.message, /image\/webp data whose header cannot be read/);
+  assert.match(r.errors[3]!.message, /image\/jpeg data whose header cannot be read/);
+  for (const e of r.errors) assert.doesNotMatch(e.message, /\n/, 'one line per problem');
+});
+
+test('an 8,000-line file is checked quickly (header reads, not full decodes)', async () => {
+  // A flat 2048×2048 WebP: under 10 kB to store, but 12 MB of pixels in a full decode.
+  const flat = await sharp({ create: { width: 2048, height: 2048, channels: 3, background: '#5a7' } }).webp({ quality: 50 }).toBuffer();
+  const big = `data:image/webp;base64,${flat.toString('base64')}`;
+  const line = ft(sys, user(big), asst);
+  const dir = await tempDir();
+  const file = join(dir, 'big.jsonl');
+  await writeFile(file, Array.from({ length: 8000 }, () => line).join('\n') + '\n');
+  const started = Date.now();
+  const r = await validateJsonlFile(file);
+  const ms = Date.now() - started;
+  assert.equal(r.ok, true, JSON.stringify(r.errors));
+  assert.equal(r.lines, 8000);
+  // A full decode of that WebP costs ~30 ms (4 minutes for the file); reading its header, under 1 ms.
+  assert.ok(ms < 30_000, `took ${ms} ms`);
+});
+
+test('batch: a repeated custom_id is an error on each repeat, naming the first line', async () => {
+  const req = (id: string) => JSON.stringify({ custom_id: id, body: { messages: [sys, user(PNG)] } });
+  const r = await check([req('3'), req('7'), req('7'), req('8'), req('7'), req('3')], 'batch');
+  assert.deepEqual(r.errors, [
+    { line: 3, message: 'custom_id "7" repeats line 2' },
+    { line: 5, message: 'custom_id "7" repeats line 2' },
+    { line: 6, message: 'custom_id "3" repeats line 1' },
+  ]);
+  // Fine-tuning records have no custom_id: nothing to compare.
+  assert.equal((await check([ft(sys, user(PNG), asst), ft(sys, user(PNG), asst)])).ok, true);
+});
+
+test('a UTF-8 byte-order mark at the start of the file is accepted', async () => {
+  const dir = await tempDir();
+  const file = join(dir, 'bom.jsonl');
+  await writeFile(file, '\uFEFF' + [ft(sys, user(PNG), asst), ft(user(PNG), asst)].join('\n') + '\n');
+  const r = await validateJsonlFile(file);
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.kind, 'finetune', 'the kind is still detected from line 1');
+  // Only a leading mark is a byte-order mark; one inside the file is a real stray character.
+  await writeFile(file, [ft(sys, user(PNG), asst), '\uFEFF' + ft(user(PNG), asst)].join('\n') + '\n');
+  assert.deepEqual((await validateJsonlFile(file)).errors.map((e) => e.line), [2]);
 });
