@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { bufferEndMarkerMissing } from './endMarker';
+import { sniffImageFormat } from './imageSignature';
 import { loadSharp, DEFAULT_PIXEL_LIMIT, type Sharp } from './loadSharp';
 import { pHashFromPixels, type PHash } from './perceptualHash';
 
@@ -143,16 +144,6 @@ export function toDataUrl(tile: Pick<EncodedTile, 'bytes' | 'mimeType'>): string
 /** Why a header could not be read, from the bytes themselves: deterministic whatever else is decoding. */
 async function describeUnreadable(input: string | Buffer): Promise<string> {
   const bytes = typeof input === 'string' ? await readFile(input) : input;
-  const format = sniffFormat(bytes);
+  const format = sniffImageFormat(bytes);
   return format ? `a ${format.toUpperCase()} file whose header is damaged` : 'not an image file (its content is no known image format)';
-}
-
-/** The format a file's first bytes announce, if any we know. */
-function sniffFormat(b: Buffer): string | undefined {
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
-  if (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
-  if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'webp';
-  if (b.length >= 4 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*')) return 'tiff';
-  if (b.length >= 6 && /^GIF8[79]a$/.test(b.toString('latin1', 0, 6))) return 'gif';
-  return undefined;
 }

@@ -2,18 +2,16 @@
 // type Mistral documents (JPEG, PNG, WebP, non-animated GIF), or an https URL.
 import { errorMessage } from '../errors';
 import { loadSharp } from '../images/loadSharp';
+import { sniffImageFormat } from '../images/imageSignature';
 
 export const SUPPORTED_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'] as const;
 /** Mistral's documented per-image limit (its docs say 10 MB in one place, 20 MB in another: take the lower). */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
+/** The MIME type a data URL's bytes announce, among the types Mistral accepts (TIFF is not one). */
 export function sniffImageType(b: Uint8Array): (typeof SUPPORTED_IMAGE_TYPES)[number] | undefined {
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
-  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47 && b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a) return 'image/png';
-  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
-  if (b.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
-  if (b.length >= 6 && (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a')) return 'image/gif';
-  return undefined;
+  const format = sniffImageFormat(b);
+  return format && format !== 'tiff' ? `image/${format}` : undefined;
 }
 
 /** Number of frames of a GIF (image descriptors), or -1 when the stream is malformed. */
