@@ -121,7 +121,7 @@ function cpuFloor(root: string, withPython: boolean): void {
 }
 
 async function main() {
-  if (!existsSync('dist/cli.js')) throw new Error('build first: node scripts/build.mjs');
+  if (!existsSync('dist/cli.js')) throw new Error('build first: node esbuild.js');
   const root1k = await cachedDataset('aerial-1k', 10, 100);
   console.log(`machine: ${availableParallelism()} CPUs, concurrency ${concurrency}, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '(default 4)'}`);
 

@@ -22,7 +22,7 @@ const FORBIDDEN = [/^src\//, /^test\//, /^bench\//, /^scripts\//, /^test-output\
 const REQUIRED = ['package.json', 'dist/extension.js', 'dist/cli.js', 'node_modules/sharp/package.json'];
 
 // What the VSIX is made from: when none of these changed since it was written, it can be reused.
-const INPUTS = ['src', 'media', 'package.json', 'package-lock.json', '.vscodeignore', 'scripts/build.mjs', 'scripts/package.mjs'];
+const INPUTS = ['src', 'media', 'package.json', 'package-lock.json', '.vscodeignore', 'esbuild.js', 'scripts/package.mjs'];
 
 function newestMtime(path) {
   if (!existsSync(path)) return 0;
@@ -134,9 +134,9 @@ export function checkVsixContent(vsixPath, runtimePackages = sharpRuntimePackage
 
 export async function packageVsix({ out = DEFAULT_VSIX, skipBuild = false } = {}) {
   if (!skipBuild) {
-    console.log('package: node scripts/build.mjs --production');
+    console.log('package: node esbuild.js --production');
     // Sourcemaps of an earlier dev build would be stale next to minified bundles; .vscodeignore leaves them out.
-    run(process.execPath, ['scripts/build.mjs', '--production']);
+    run(process.execPath, ['esbuild.js', '--production']);
   }
   for (const f of ['dist/extension.js', 'dist/cli.js']) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} was not built`);

@@ -29,7 +29,7 @@ if (!existsSync('node_modules/esbuild') || !existsSync('node_modules/sharp')) ru
 if (suites.some((s) => s !== 'unit') && !process.env.PIXTUNE_SKIP_SETUP) run('bash', ['scripts/setup-e2e.sh']);
 
 if (!args.includes('--no-build')) {
-  run('node', ['scripts/build.mjs']);
+  run('node', ['esbuild.js']);
   run('npx', ['tsc', '--noEmit', '-p', '.']);
 }
 for (const suite of suites) {

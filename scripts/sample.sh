@@ -23,7 +23,7 @@ if [[ ! -d node_modules/sharp || ! -d node_modules/esbuild || ! -d node_modules/
 fi
 
 say "building"
-node scripts/build.mjs
+node esbuild.js
 
 say "generating the sample dataset in $SAMPLE_DIR"
 node --import tsx scripts/sample.ts "$SAMPLE_DIR"

@@ -98,8 +98,8 @@ async function bundleSuite(outDir: string): Promise<string> {
 /** The extension is loaded from the repository (extensionDevelopmentPath), so dist/extension.js must exist. */
 function ensureBuilt(): void {
   if (existsSync(join(REPO_ROOT, 'dist', 'extension.js'))) return;
-  const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  assert.equal(r.status, 0, 'node scripts/build.mjs failed');
+  const r = spawnSync(process.execPath, ['esbuild.js'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  assert.equal(r.status, 0, 'node esbuild.js failed');
 }
 
 async function prepareFixture(work: string): Promise<{ workspace: string; expected: string }> {

@@ -12,7 +12,7 @@ import { tempDir } from '../training/trainingFixtures';
 const cli = (...args: string[]) => spawnSync('node', ['dist/cli.js', ...args], { encoding: 'utf8', env: { ...process.env, MISTRAL_API_KEY: '' } });
 
 test.before(() => {
-  assert.ok(existsSync('dist/cli.js'), 'dist/cli.js is missing: run `node scripts/build.mjs` first');
+  assert.ok(existsSync('dist/cli.js'), 'dist/cli.js is missing: run `node esbuild.js` first');
 });
 
 /**

@@ -14,7 +14,7 @@ import { generateDataset } from '../../fixtures/generateDataset';
 const cli = (...args: string[]) => spawnSync('node', ['dist/cli.js', ...args], { encoding: 'utf8' });
 let dir: string;
 test.before(async () => {
-  assert.ok(existsSync('dist/cli.js'), 'dist/cli.js is missing: run `node scripts/build.mjs` first');
+  assert.ok(existsSync('dist/cli.js'), 'dist/cli.js is missing: run `node esbuild.js` first');
   dir = await mkdtemp(join(tmpdir(), 'pixtune-scancli-'));
 });
 test.after(() => rm(dir, { recursive: true, force: true }));
