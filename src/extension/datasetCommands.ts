@@ -1,6 +1,7 @@
 // Command handlers of the Datasets view. Thin by design: scanning, health checks and report rendering
 // live in core; here we only pick folders, show progress and open results.
 import * as vscode from 'vscode';
+import { notice } from '../core/text/notificationText';
 import { basename, join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { findDatasetCandidates } from '../core/dataset/findDatasetCandidates';
@@ -36,7 +37,7 @@ export async function addDataset(store: DatasetStore, tree: vscode.TreeView<Data
   await tree.reveal(provider.datasetNode(root), { select: true, focus: false, expand: true });
   const s = store.get(root);
   if (s?.dataset && s.dataset.classes.length === 0) {
-    void vscode.window.showWarningMessage(`${basename(root)} has no class folders: a dataset needs one sub-folder per class.`);
+    void vscode.window.showWarningMessage(notice`${basename(root)} has no class folders: a dataset needs one sub-folder per class.`);
   }
 }
 
@@ -118,6 +119,6 @@ export async function checkHealth(store: DatasetStore, log: vscode.LogOutputChan
   await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(reportPath));
   const bad = report.problems.length;
   void vscode.window.showInformationMessage(
-    bad ? `${basename(root)}: ${bad} problem${bad === 1 ? '' : 's'} in ${report.checked} images. See the report and the Datasets view.` : `${basename(root)}: all ${report.checked} images decode cleanly.`,
+    bad ? notice`${basename(root)}: ${bad} problem${bad === 1 ? '' : 's'} in ${report.checked} images. See the report and the Datasets view.` : notice`${basename(root)}: all ${report.checked} images decode cleanly.`,
   );
 }

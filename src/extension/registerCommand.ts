@@ -2,6 +2,7 @@
 // shows failures as one sentence (with the action to take as a button when there is one), and treats
 // cancellation as a normal outcome.
 import * as vscode from 'vscode';
+import { notice, plainForNotification } from '../core/text/notificationText';
 import { UserError, errorMessage, isAbortError } from '../core/errors';
 import type { CommandIdValue } from './commandIds';
 
@@ -31,9 +32,9 @@ export function registerCommand(
 export function reportError(log: vscode.LogOutputChannel, where: string, err: unknown): void {
   if (err instanceof UserError) {
     log.warn(`${where}: ${err.message}${err.detail ? ` (${err.detail})` : ''}`);
-    void vscode.window.showErrorMessage(err.action ? `${err.message} ${err.action}` : err.message);
+    void vscode.window.showErrorMessage(plainForNotification(err.action ? `${err.message} ${err.action}` : err.message));
     return;
   }
   log.error(`${where} failed`, err instanceof Error ? err : new Error(errorMessage(err)));
-  void vscode.window.showErrorMessage(`Pixtune: ${errorMessage(err)} (details in the Pixtune output).`);
+  void vscode.window.showErrorMessage(notice`Pixtune: ${errorMessage(err)} (details in the Pixtune output).`);
 }

@@ -1,6 +1,7 @@
 // Pixtune: Set API Key / Clear API Key. The key is checked with the cheapest call there is (list the
 // models) before it is stored, and the result says which server accepted or refused it.
 import * as vscode from 'vscode';
+import { notice } from '../../core/text/notificationText';
 import { MistralError } from '../../core/mistral/errors';
 import { connectionFor, type ServerAccess } from './serverAccess';
 
@@ -17,7 +18,7 @@ export async function setApiKey(access: ServerAccess, log: vscode.LogOutputChann
   if (key === undefined) return false;
   const trimmed = key.trim();
   const verdict = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Checking the key with ${server.label}…`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: notice`Checking the key with ${server.label}…`, cancellable: true },
     async (_p, token) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
@@ -33,20 +34,20 @@ export async function setApiKey(access: ServerAccess, log: vscode.LogOutputChann
   if (verdict.ok) {
     await access.storeKey(trimmed, server.url);
     log.info(`API key stored for ${server.label} (${server.url}); ${verdict.count} models listed`);
-    void vscode.window.showInformationMessage(`${server.label} accepted the API key (${verdict.count} models available). It is stored in VS Code's secret storage.`);
+    void vscode.window.showInformationMessage(notice`${server.label} accepted the API key (${verdict.count} models available). It is stored in VS Code's secret storage.`);
     return true;
   }
   const err = verdict.err;
   if (err instanceof MistralError && err.kind === 'auth') {
     log.warn(`API key rejected by ${server.label}: ${err.detail ?? err.message}`);
-    void vscode.window.showErrorMessage(`${server.label} rejected this API key; it was not saved.`);
+    void vscode.window.showErrorMessage(notice`${server.label} rejected this API key; it was not saved.`);
     return false;
   }
   if (controllerAborted(err)) return false;
   // The server could not be asked (offline, proxy down): let the user keep the key anyway.
   const message = err instanceof Error ? err.message : String(err);
   log.warn(`API key not verified with ${server.label}: ${err instanceof MistralError ? (err.detail ?? err.message) : message}`);
-  const save = await vscode.window.showWarningMessage(`Could not check the key: ${message} Save it anyway?`, { modal: true }, 'Save Anyway');
+  const save = await vscode.window.showWarningMessage(notice`Could not check the key: ${message} Save it anyway?`, { modal: true }, 'Save Anyway');
   if (save !== 'Save Anyway') return false;
   await access.storeKey(trimmed, server.url);
   return true;
@@ -59,10 +60,10 @@ function controllerAborted(err: unknown): boolean {
 export async function clearApiKey(access: ServerAccess, log: vscode.LogOutputChannel): Promise<void> {
   const server = await access.info();
   if (!(await access.hasKey())) {
-    void vscode.window.showInformationMessage(`No API key is stored for ${server.label}.`);
+    void vscode.window.showInformationMessage(notice`No API key is stored for ${server.label}.`);
     return;
   }
   await access.clearKey(server.url);
   log.info(`API key cleared for ${server.label}`);
-  void vscode.window.showInformationMessage(`The API key for ${server.label} was removed from secret storage.`);
+  void vscode.window.showInformationMessage(notice`The API key for ${server.label} was removed from secret storage.`);
 }

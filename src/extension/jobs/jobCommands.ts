@@ -1,6 +1,7 @@
 // Item actions on a job (tree row or details panel): Start, Cancel (after a modal confirmation),
 // Copy Model ID, and the notification when a job ends.
 import * as vscode from 'vscode';
+import { notice } from '../../core/text/notificationText';
 import { UserError } from '../../core/errors';
 import { jobFailureMessage } from '../../core/mistral/jobSummary';
 import type { FineTuningJob } from '../../core/mistral/wireSchemas';
@@ -35,8 +36,8 @@ export async function cancelJob(access: ServerAccess, controller: JobsController
   const job = controller.get(id);
   const what = job ? `${job.model}${job.suffix ? ` (${job.suffix})` : ''}, ${job.status.toLowerCase()}` : id;
   const answer = await vscode.window.showWarningMessage(
-    `Cancel the fine-tuning job ${id}?`,
-    { modal: true, detail: `${what}. A cancelled job cannot be resumed; steps already trained may still be billed.` },
+    notice`Cancel the fine-tuning job ${id}?`,
+    { modal: true, detail: notice`${what}. A cancelled job cannot be resumed; steps already trained may still be billed.` },
     'Cancel Job',
   );
   if (answer !== 'Cancel Job') return;
@@ -49,7 +50,7 @@ export async function copyModelId(controller: JobsController, arg: unknown): Pro
   const model = id ? controller.get(id)?.fine_tuned_model : undefined;
   if (!model) return;
   await vscode.env.clipboard.writeText(model);
-  void vscode.window.showInformationMessage(`Copied the model id ${model}.`);
+  void vscode.window.showInformationMessage(notice`Copied the model id ${model}.`);
 }
 
 /**
@@ -59,7 +60,7 @@ export async function copyModelId(controller: JobsController, arg: unknown): Pro
 export async function explainEvaluation(model: string): Promise<void> {
   await vscode.env.clipboard.writeText(model);
   await vscode.window.showInformationMessage(
-    `The model id ${model} is on the clipboard.`,
+    notice`The model id ${model} is on the clipboard.`,
     {
       modal: true,
       detail:
@@ -74,15 +75,15 @@ export function notifyJobEnded(e: JobEnded, log: vscode.LogOutputChannel): void 
   log.info(`job ${job.id} ended: ${job.status}${job.fine_tuned_model ? ` → ${job.fine_tuned_model}` : ''}`);
   if (job.status === 'SUCCESS') {
     const model = job.fine_tuned_model ?? job.id;
-    void vscode.window.showInformationMessage(`Fine-tuning finished${where}: ${model} is ready.`, 'Evaluate this model', 'Open Details').then((a) => {
+    void vscode.window.showInformationMessage(notice`Fine-tuning finished${where}: ${model} is ready.`, 'Evaluate this model', 'Open Details').then((a) => {
       if (a === 'Evaluate this model') void explainEvaluation(model);
       if (a === 'Open Details') void vscode.commands.executeCommand(CommandId.openJobDetails, job.id);
     });
   } else if (job.status === 'CANCELLED') {
-    void vscode.window.showInformationMessage(`Fine-tuning job ${job.id} was cancelled${where}.`);
+    void vscode.window.showInformationMessage(notice`Fine-tuning job ${job.id} was cancelled${where}.`);
   } else {
     const reason = jobFailureMessage(job);
-    void vscode.window.showErrorMessage(`Fine-tuning job ${job.id} failed${where}${reason ? `: ${reason}` : '.'}`, 'Open Details').then((a) => {
+    void vscode.window.showErrorMessage(notice`Fine-tuning job ${job.id} failed${where}${reason ? `: ${reason}` : '.'}`, 'Open Details').then((a) => {
       if (a) void vscode.commands.executeCommand(CommandId.openJobDetails, job.id);
     });
   }

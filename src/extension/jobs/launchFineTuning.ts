@@ -3,6 +3,7 @@
 // creates the job with auto_start false, waits for the service's validation, shows the service's cost
 // next to our own estimate, and starts the job only if the user confirms (cancelling it otherwise).
 import * as vscode from 'vscode';
+import { notice, plainForNotification } from '../../core/text/notificationText';
 import { dirname, join } from 'node:path';
 import { MistralError } from '../../core/mistral/errors';
 import { UserError } from '../../core/errors';
@@ -47,7 +48,7 @@ async function resolveRunDir(arg: unknown): Promise<string | undefined> {
 }
 
 async function askKeyFirst(server: ServerInfo): Promise<void> {
-  const choice = await vscode.window.showWarningMessage(`No API key is set for ${server.label}.`, 'Set API Key', 'Start Local Sandbox');
+  const choice = await vscode.window.showWarningMessage(notice`No API key is set for ${server.label}.`, 'Set API Key', 'Start Local Sandbox');
   if (choice === 'Set API Key') await vscode.commands.executeCommand(CommandId.setApiKey);
   if (choice === 'Start Local Sandbox') await vscode.commands.executeCommand(CommandId.startSandbox);
 }
@@ -151,22 +152,22 @@ export async function launchFineTuning(deps: LaunchDeps, arg: unknown): Promise<
     if (!choices) return undefined;
     const conn = await deps.access.connection();
     const { job } = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Fine-tuning on ${server.label}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: notice`Fine-tuning on ${server.label}`, cancellable: true },
       (progress, token) => {
         let lastPct = 0;
         return createValidatedJob(conn, run, choices, {
           signal: toAbortSignal(token),
           uploadCachePath: deps.uploadCachePath,
           onStage: (s) => {
-            if (s.stage === 'upload') progress.report({ message: `${s.reused ? 'Reusing the uploaded' : 'Uploading'} ${s.file.split(/[\\/]/).pop()} (${s.index + 1}/${s.count})` });
+            if (s.stage === 'upload') progress.report({ message: notice`${s.reused ? 'Reusing the uploaded' : 'Uploading'} ${s.file.split(/[\\/]/).pop()} (${s.index + 1}/${s.count})` });
             if (s.stage === 'create') progress.report({ message: 'Creating the job (not started)…' });
-            if (s.stage === 'validate') progress.report({ message: `The service is validating the data: ${s.status.toLowerCase()}…` });
+            if (s.stage === 'validate') progress.report({ message: notice`The service is validating the data: ${s.status.toLowerCase()}…` });
             lastPct = 0;
           },
           onProgress: (p) => {
             const pct = p.total ? Math.floor((p.done / p.total) * 100) : 0;
             if (pct > lastPct) {
-              progress.report({ increment: pct - lastPct, message: `Uploading: ${pct}%${p.etaSeconds !== undefined ? `, ${formatSeconds(p.etaSeconds)} left` : ''}` });
+              progress.report({ increment: pct - lastPct, message: notice`Uploading: ${pct}%${p.etaSeconds !== undefined ? `, ${formatSeconds(p.etaSeconds)} left` : ''}` });
               lastPct = pct;
             }
           },
@@ -188,14 +189,14 @@ export async function launchFineTuning(deps: LaunchDeps, arg: unknown): Promise<
     deps.controller.upsert(job);
     if (job.status !== 'VALIDATED') return job; // auto-started elsewhere or already running
     const answer = await vscode.window.showInformationMessage(
-      `Start fine-tuning ${job.model} on ${server.label}?`,
-      { modal: true, detail: describeValidatedJob(job, server, estimate) },
+      notice`Start fine-tuning ${job.model} on ${server.label}?`,
+      { modal: true, detail: plainForNotification(describeValidatedJob(job, server, estimate)) },
       'Start Job',
     );
     if (answer !== 'Start Job') {
       const cancelled = await conn.jobs.cancel(job.id);
       deps.controller.upsert(cancelled);
-      void vscode.window.showInformationMessage(`The validated job ${job.id} was cancelled; nothing was trained.`);
+      void vscode.window.showInformationMessage(notice`The validated job ${job.id} was cancelled; nothing was trained.`);
       return cancelled;
     }
     const started = await conn.jobs.start(job.id);

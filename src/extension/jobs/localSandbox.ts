@@ -7,6 +7,7 @@
 // port is taken, the user is told so plainly and offered a new sandbox. When a new sandbox URL replaces
 // the remembered one, the old URL's stored key is deleted so keys do not pile up.
 import * as vscode from 'vscode';
+import { notice } from '../../core/text/notificationText';
 import type { Sandbox } from '../../core/sandbox/server';
 import { errorMessage } from '../../core/errors';
 import { SANDBOX_MEMORY_KEY, isAddressInUse, parseSandboxMemory, replacedSandboxUrl, sandboxPortToRestore, type SandboxMemory } from '../../core/jobs/sandboxMemory';
@@ -84,7 +85,7 @@ export class LocalSandbox implements vscode.Disposable {
     const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     await vscode.workspace.getConfiguration('pixtune').update('serverUrl', url, target);
     void vscode.window
-      .showInformationMessage(`The local sandbox is running at ${url} (not Mistral: nothing is billed). Pixtune uses it for this workspace.`, 'Show Jobs')
+      .showInformationMessage(notice`The local sandbox is running at ${url} (not Mistral: nothing is billed). Pixtune uses it for this workspace.`, 'Show Jobs')
       .then((a) => a && vscode.commands.executeCommand('pixtune.jobs.focus'));
     return url;
   }
@@ -107,7 +108,7 @@ export class LocalSandbox implements vscode.Disposable {
       this.log.warn(`sandbox: cannot restart the sandbox on ${memory.url} after the reload: ${why}`);
       void vscode.window
         .showWarningMessage(
-          `This workspace uses the local sandbox at ${memory.url}, which stopped when the window was reloaded, and it could not be restarted: ${why}. Start a new local sandbox (on another port), or change the pixtune.serverUrl setting.`,
+          notice`This workspace uses the local sandbox at ${memory.url}, which stopped when the window was reloaded, and it could not be restarted: ${why}. Start a new local sandbox (on another port), or change the pixtune.serverUrl setting.`,
           'Start Local Sandbox',
         )
         .then((a) => a && vscode.commands.executeCommand(CommandId.startSandbox));

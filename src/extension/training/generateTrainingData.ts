@@ -1,6 +1,7 @@
 // "Pixtune: Generate Training Data": options → plan (split, duplicates, token and cost estimate) →
 // the user confirms what it will cost → write the run folder with progress → open the report.
 import * as vscode from 'vscode';
+import { notice, plainForNotification } from '../../core/text/notificationText';
 import { basename, join } from 'node:path';
 import type { PrepareOptionsInput } from '../../core/training/prepareOptions';
 import { prepareOptionsSchema } from '../../core/training/prepareOptions';
@@ -53,7 +54,7 @@ export async function generateTrainingData(
   // learnt, and the files are then assembled from the encoded tiles whatever the user picks.
   const { encodeAndPlan } = await import('../../core/training/encodedTiles');
   const scratchDir = await scratchFolder();
-  const cancelled = () => void vscode.window.showInformationMessage(`Generating training data for ${basename(root)} was cancelled; nothing was written.`);
+  const cancelled = () => void vscode.window.showInformationMessage(notice`Generating training data for ${basename(root)} was cancelled; nothing was written.`);
   const { plan, tiles } = await withImageProgress(`Reading and encoding the images of ${basename(root)}`, (signal, report) =>
     encodeAndPlan(dataset, options, scratchDir, { signal, concurrency: HOST_CONCURRENCY, onProgress: report }),
   ).then(undefined, (err: unknown) => {
@@ -68,7 +69,7 @@ export async function generateTrainingData(
     const write = plan.needsSharding ? 'Write in 500 MB Parts' : 'Generate';
     const buttons: string[] = [write];
     if (plan.duplicates.some((d) => d.crossSplit || d.crossClass)) buttons.push(`Drop Duplicates and ${plan.needsSharding ? 'Write in Parts' : 'Generate'}`);
-    const choice = await vscode.window.showInformationMessage(summary.headline, { modal: true, detail: summary.detail }, ...buttons);
+    const choice = await vscode.window.showInformationMessage(plainForNotification(summary.headline), { modal: true, detail: plainForNotification(summary.detail) }, ...buttons);
     if (!choice) return undefined;
     let finalOptions = options;
     if (choice.startsWith('Drop')) finalOptions = { ...finalOptions, dropDuplicates: true };
@@ -99,6 +100,6 @@ export async function generateTrainingData(
   await onRunWritten(root);
   await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(result.reportPath));
   const skipped = result.skipped.length ? ` ${result.skipped.length} image(s) were skipped; see the report.` : '';
-  void vscode.window.showInformationMessage(`Training data for ${basename(root)} is in ${basename(result.outDir)}.${skipped}`);
+  void vscode.window.showInformationMessage(notice`Training data for ${basename(root)} is in ${basename(result.outDir)}.${skipped}`);
   return result.outDir;
 }

@@ -1,6 +1,7 @@
 // "Pixtune: Validate JSONL File": checks a fine-tuning or batch JSONL file and puts every error in the
 // Problems panel at its line. Works on any JSONL, ours or someone else's.
 import * as vscode from 'vscode';
+import { notice } from '../../core/text/notificationText';
 import { basename, join } from 'node:path';
 import { validateJsonlFile } from '../../core/training/validateJsonl';
 import { UserError } from '../../core/errors';
@@ -20,7 +21,7 @@ export async function validateJsonlCommand(diagnostics: vscode.DiagnosticCollect
   if (uri.scheme !== 'file') throw new UserError('Only files on disk can be validated.');
   const target = uri;
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Validating ${basename(target.fsPath)}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: notice`Validating ${basename(target.fsPath)}`, cancellable: true },
     (progress, token) => {
       let last = 0;
       return validateJsonlFile(target.fsPath, {
@@ -47,10 +48,10 @@ export async function validateJsonlCommand(diagnostics: vscode.DiagnosticCollect
   const name = basename(target.fsPath);
   const kind = result.kind === 'batch' ? 'Batch API' : result.kind === 'finetune' ? 'fine-tuning' : 'JSONL';
   if (result.ok) {
-    void vscode.window.showInformationMessage(`${name} is a valid ${kind} file: ${result.lines} lines.`);
+    void vscode.window.showInformationMessage(notice`${name} is a valid ${kind} file: ${result.lines} lines.`);
   } else {
     const more = result.errorCount > result.errors.length ? ` (the first ${result.errors.length} are in the Problems panel)` : ' (see the Problems panel)';
-    void vscode.window.showErrorMessage(`${name}: ${result.errorCount} error${result.errorCount === 1 ? '' : 's'} in ${result.lines} lines${more}.`);
+    void vscode.window.showErrorMessage(notice`${name}: ${result.errorCount} error${result.errorCount === 1 ? '' : 's'} in ${result.lines} lines${more}.`);
     await vscode.commands.executeCommand('workbench.actions.view.problems');
   }
 }
