@@ -5,6 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
+import { existingContainedPath } from '../fsutil/containedPath';
 
 const manifestFilesSchema = z.object({
   files: z.array(z.object({ name: z.string(), kind: z.string(), split: z.string(), bytes: z.number().optional(), lines: z.number().optional() })),
@@ -35,12 +36,19 @@ export async function findRunFiles(runDir: string): Promise<RunFiles> {
   } catch {
     listed = undefined;
   }
+  const usable = async (name: string, what: string): Promise<boolean> => {
+    const real = await existingContainedPath(runDir, name, { what });
+    return real !== undefined && (await exists(real));
+  };
   const pick = async (split: string, fallback: string): Promise<{ paths: string[]; lines?: number }> => {
     const fromManifest = (listed ?? []).filter((f) => f.kind === 'finetune' && f.split === split);
     const paths: string[] = [];
-    for (const f of fromManifest) if (await exists(join(runDir, f.name))) paths.push(join(runDir, f.name));
+    // Names come from a file that may have been cloned with the repository: only files inside the run folder.
+    for (const f of fromManifest) {
+      if (await usable(f.name, `The manifest of ${runName} names a file`)) paths.push(join(runDir, f.name));
+    }
     if (paths.length) return { paths, lines: fromManifest.reduce((n, f) => n + (f.lines ?? 0), 0) || undefined };
-    return (await exists(join(runDir, fallback))) ? { paths: [join(runDir, fallback)] } : { paths: [] };
+    return (await usable(fallback, `${fallback} of ${runName}`)) ? { paths: [join(runDir, fallback)] } : { paths: [] };
   };
   const training = await pick('train', 'train.jsonl');
   if (!training.paths.length) {
