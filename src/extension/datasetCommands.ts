@@ -1,7 +1,7 @@
 // Command handlers of the Datasets view. Thin by design: scanning, health checks and report rendering
 // live in core; here we only pick folders, show progress and open results.
 import * as vscode from 'vscode';
-import { notice } from '../core/text/notificationText';
+import { notice, plainForNotification } from '../core/text/notificationText';
 import { basename, join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { findDatasetCandidates } from '../core/dataset/findDatasetCandidates';
@@ -13,6 +13,7 @@ import type { DatasetTreeNode, DatasetsTreeProvider } from './datasetsTree';
 import { withImageProgress } from './imageProgress';
 import { pixtuneFolderFor } from './workspaceFolders';
 import { datasetSettings } from './datasetSettings';
+import { countDataset, healthSummary } from '../core/dataset/datasetCounts';
 
 type NodeOrUri = DatasetTreeNode | vscode.Uri | undefined;
 
@@ -64,7 +65,18 @@ async function pickDatasetFolder(): Promise<string | undefined> {
 
 export async function removeDataset(store: DatasetStore, arg?: NodeOrUri): Promise<void> {
   const root = rootOf(arg) ?? (await pickKnownDataset(store, 'Remove which dataset?'));
-  if (root) await store.remove(root); // only forgets it: the folder itself is never touched
+  if (!root || !store.has(root)) return;
+  const remove = 'Remove from Pixtune';
+  const answer = await vscode.window.showWarningMessage(
+    notice`Remove ${basename(root)} from the Datasets view?`,
+    {
+      modal: true,
+      detail: 'Its folder, images and generated training data stay on disk. The health check results are kept: add the folder again to see them.',
+    },
+    remove,
+  );
+  if (answer !== remove) return;
+  await store.remove(root); // only forgets it: the folder itself is never touched
 }
 
 export async function refreshDatasets(store: DatasetStore, arg?: NodeOrUri): Promise<void> {
@@ -111,14 +123,12 @@ export async function checkHealth(store: DatasetStore, log: vscode.LogOutputChan
   );
   const byPath: Record<string, Problem> = {};
   for (const p of report.problems) if (p.path) byPath[p.path] = p;
-  await store.setHealth(root, { checkedAt: Date.now(), checked: report.checked, byPath, problems: report.problems });
+  await store.setHealth(root, { checkedAt: Date.now(), checked: report.checked, byPath, problems: report.problems, usualSize: report.usualSize });
   log.info(`health check of ${root}: ${report.checked} images, ${report.problems.length} problems, ${report.durationMs} ms`);
 
   const reportPath = join(await pixtuneFolderFor(root), 'health-report.md');
   await writeFileAtomic(reportPath, renderHealthReportMarkdown(ds, report));
   await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(reportPath));
-  const bad = report.problems.length;
-  void vscode.window.showInformationMessage(
-    bad ? notice`${basename(root)}: ${bad} problem${bad === 1 ? '' : 's'} in ${report.checked} images. See the report and the Datasets view.` : notice`${basename(root)}: all ${report.checked} images decode cleanly.`,
-  );
+  // The same count of problems as the tree's dataset row and the report (core/dataset/datasetCounts.ts).
+  void vscode.window.showInformationMessage(plainForNotification(healthSummary(basename(root), countDataset(ds, report))));
 }

@@ -3,7 +3,7 @@
 // caches results and tells listeners which dataset changed so the tree refreshes just that node.
 import * as vscode from 'vscode';
 import { scanDataset } from '../core/dataset/scanDataset';
-import type { Dataset, Problem } from '../core/dataset/types';
+import type { Dataset, HealthReport, Problem } from '../core/dataset/types';
 import { errorMessage } from '../core/errors';
 import { datasetSettings } from './datasetSettings';
 
@@ -16,7 +16,7 @@ export interface DatasetState {
   dataset?: Dataset;
   scanError?: string;
   /** Problems found by the last health check, keyed by image path (relative to root). */
-  health?: { checkedAt: number; checked: number; byPath: Record<string, Problem>; problems: Problem[] };
+  health?: { checkedAt: number; checked: number; byPath: Record<string, Problem>; problems: Problem[]; usualSize?: HealthReport['usualSize'] };
 }
 
 export class DatasetStore implements vscode.Disposable {
@@ -49,17 +49,19 @@ export class DatasetStore implements vscode.Disposable {
 
   async add(root: string): Promise<void> {
     if (!this.states.has(root)) {
-      this.states.set(root, { root });
+      // A dataset removed and added again gets its last health check back (removal keeps it, see remove()).
+      const health = this.memento.get<Record<string, DatasetState['health']>>(HEALTH_KEY, {})[root];
+      this.states.set(root, { root, health });
       await this.persistRoots();
       this.changed.fire(undefined);
     }
     await this.rescan(root);
   }
 
+  /** Forgets a dataset; its health results stay stored (keyed by folder) for when it is added again. */
   async remove(root: string): Promise<void> {
     if (!this.states.delete(root)) return;
     await this.persistRoots();
-    await this.persistHealth();
     this.changed.fire(undefined);
   }
 
@@ -118,7 +120,8 @@ export class DatasetStore implements vscode.Disposable {
   }
 
   private async persistHealth(): Promise<void> {
-    const all: Record<string, DatasetState['health']> = {};
+    // Merged into what is stored, so results of removed datasets survive for a later re-add.
+    const all: Record<string, DatasetState['health']> = { ...this.memento.get<Record<string, DatasetState['health']>>(HEALTH_KEY, {}) };
     for (const [root, s] of this.states) if (s.health) all[root] = s.health;
     await this.memento.update(HEALTH_KEY, all);
   }

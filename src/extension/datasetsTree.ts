@@ -9,6 +9,7 @@ import { CommandId } from './commandIds';
 import { listPreparedRuns, type PreparedRun } from '../core/training/listPreparedRuns';
 import { pixtuneFolderFor } from './workspaceFolders';
 import { datasetSettings } from './datasetSettings';
+import { countDataset, formatShare, plural, type DatasetCounts } from '../core/dataset/datasetCounts';
 
 export type DatasetTreeNode =
   | { kind: 'dataset'; root: string }
@@ -122,10 +123,14 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
     return listPreparedRuns(await pixtuneFolderFor(root, { create: false }).catch(() => ''));
   }
 
-  /** Scan problems plus the health check's dataset-level findings (image-level ones decorate image nodes too). */
+  /** Scan problems plus the health check's findings, counted as everywhere else (core/dataset/datasetCounts.ts). */
   private datasetProblems(root: string): Problem[] {
+    return this.counts(root)?.problems ?? [];
+  }
+
+  private counts(root: string): DatasetCounts | undefined {
     const s = this.store.get(root);
-    return [...(s?.dataset?.problems ?? []), ...(s?.health?.problems ?? [])];
+    return s?.dataset ? countDataset(s.dataset, s.health) : undefined;
   }
 
   getParent(node: DatasetTreeNode): DatasetTreeNode | undefined {
@@ -214,31 +219,37 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
       item.collapsibleState = vscode.TreeItemCollapsibleState.None;
     } else {
       const ds = s.dataset!;
-      const total = ds.classes.reduce((n, c) => n + c.images.length, 0);
-      const problems = this.datasetProblems(root).length;
-      item.description = `${ds.classes.length} classes · ${total} images${problems ? ` · ${problems} problem${problems === 1 ? '' : 's'}` : ''}`;
+      const counts = this.counts(root)!;
+      const problems = counts.problems.length;
+      // Short enough to fit beside the name in a default-width side bar; the tooltip has the rest.
+      item.description = `${ds.classes.length} classes · ${counts.usable} images${problems ? ` · ${plural(problems, 'problem')}` : ''}`;
       item.iconPath = problems ? WARNING_ICON : new vscode.ThemeIcon('database');
-      item.tooltip = `${root}\n${item.description}${s.health ? `\nHealth check: ${s.health.checked} images decoded` : ''}`;
+      item.tooltip = [
+        root,
+        `${plural(ds.classes.length, 'class', 'classes')} · ${plural(counts.usable, 'usable image')}`,
+        counts.broken ? `${plural(counts.broken, 'image')} failed the health check` : '',
+        counts.otherFiles ? `${plural(counts.otherFiles, 'file')} that ${counts.otherFiles === 1 ? 'is' : 'are'} not an image` : '',
+        problems ? plural(problems, 'problem') : 'No problems found',
+        s.health ? `Health check: ${s.health.checked} images decoded` : 'Not health-checked yet (Check Dataset Health decodes every image)',
+      ].filter(Boolean).join('\n');
     }
     item.accessibilityInformation = { label: `Dataset ${item.label}, ${item.description ?? ''}` };
     return item;
   }
 
   private classItem(root: string, name: string): vscode.TreeItem {
-    const s = this.store.get(root);
-    const ds = s?.dataset;
-    const cls = ds?.classes.find((c) => c.name === name);
-    const total = ds?.classes.reduce((n, c) => n + c.images.length, 0) ?? 0;
-    const count = cls?.images.length ?? 0;
-    const item = new vscode.TreeItem(name, count ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const ds = this.store.get(root)?.dataset;
+    // Usable images (what a training split is made from, as the reports count them); broken ones are named apart.
+    const counts = this.counts(root)?.classes.find((c) => c.name === name);
+    const count = counts?.usable ?? 0;
+    const broken = counts?.broken ?? 0;
+    const item = new vscode.TreeItem(name, counts?.imageFiles ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `class:${root}\0${name}`;
     item.contextValue = 'class';
     item.resourceUri = vscode.Uri.file(join(root, name));
-    const share = total ? ((count / total) * 100).toFixed(count / total < 0.1 ? 1 : 0) : '0';
     const classProblems = (ds?.problems ?? []).filter((p) => p.class === name && (p.kind === 'empty-class' || p.kind === 'tiny-class'));
-    const broken = s?.health ? Object.values(s.health.byPath).filter((p) => p.class === name).length : 0;
-    item.description = `${count} image${count === 1 ? '' : 's'} · ${share}%${broken ? ` · ${broken} broken` : ''}`;
-    const notes = [...classProblems.map((p) => p.message), ...(broken ? [`${broken} image(s) failed the health check`] : [])];
+    item.description = `${plural(count, 'image')} · ${formatShare(counts?.share ?? 0)}${broken ? ` · ${broken} broken` : ''}`;
+    const notes = [...classProblems.map((p) => p.message), ...(broken ? [`${plural(broken, 'image')} failed the health check and will be skipped`] : [])];
     item.iconPath = broken ? ERROR_ICON : classProblems.length ? WARNING_ICON : new vscode.ThemeIcon('folder');
     item.tooltip = [`${name}`, item.description, ...notes].join('\n');
     item.accessibilityInformation = { label: `Class ${name}, ${item.description}` };
@@ -289,10 +300,12 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
       .join('\n');
     item.iconPath = SEVERE.has(problem.kind) ? ERROR_ICON : WARNING_ICON;
     item.contextValue = 'problem';
-    if (problem.path) {
-      const uri = vscode.Uri.file(join(root, ...problem.path.split('/')));
+    // An image opens in the editor beside the tree; the view itself stays where it is (no switch to the Explorer).
+    const isImage = problem.path !== undefined && !!this.store.get(root)?.dataset?.classes.some((c) => c.images.some((i) => i.path === problem.path));
+    if (isImage) {
+      const uri = vscode.Uri.file(join(root, ...problem.path!.split('/')));
       item.resourceUri = uri;
-      item.command = { command: 'revealInExplorer', title: 'Reveal', arguments: [uri] };
+      item.command = { command: 'vscode.open', title: 'Open Image', arguments: [uri, { preview: true, preserveFocus: true }] };
     }
     return item;
   }

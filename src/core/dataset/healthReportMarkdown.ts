@@ -1,6 +1,7 @@
 // The health check as a Markdown report. Every dataset-derived string (class and file names are user
 // data) is escaped so that names like `<img onerror=…>` or `*bold*` render as literal text.
-import { BROKEN_IMAGE_KINDS, type Dataset } from './types';
+import type { Dataset } from './types';
+import { countDataset, formatShare, plural } from './datasetCounts';
 import type { HealthReport } from './checkDatasetHealth';
 
 /** Escapes Markdown and HTML meta-characters so the text renders literally. */
@@ -22,19 +23,16 @@ const LABELS: Record<string, string> = {
 
 export function renderHealthReportMarkdown(ds: Dataset, report: HealthReport): string {
   const name = ds.root.split(/[\\/]/).filter(Boolean).pop() ?? ds.root;
+  const counts = countDataset(ds, report);
   const lines: string[] = [
     `# Health check: ${escapeMarkdown(name)}`,
     '',
-    `${report.checked} images decoded in ${(report.durationMs / 1000).toFixed(1)} s: **${report.ok} fine**, **${report.problems.length} with problems**.`,
+    `${plural(report.checked, 'image')} decoded in ${(report.durationMs / 1000).toFixed(1)} s: **${counts.usable} usable**, **${counts.broken} cannot be used**. ` +
+      `**${plural(counts.problems.length, 'problem')}** in all, as in the Datasets view.`,
   ];
-  const total = ds.classes.reduce((n, c) => n + c.images.length, 0);
-  const broken = new Map<string, number>();
-  for (const p of report.problems) if (p.class !== undefined && BROKEN_IMAGE_KINDS.has(p.kind)) broken.set(p.class, (broken.get(p.class) ?? 0) + 1);
-  lines.push('', '| Class | Images | Share | Unusable |', '|---|---:|---:|---:|');
-  for (const c of ds.classes) {
-    const share = total ? ((c.images.length / total) * 100).toFixed(1) : '0.0';
-    lines.push(`| ${escapeMarkdown(c.name)} | ${c.images.length} | ${share}% | ${broken.get(c.name) ?? 0} |`);
-  }
+  // The same figures as the tree's class rows (datasetCounts.ts); shares are of the usable images.
+  lines.push('', '| Class | Image files | Usable | Share | Unusable |', '|---|---:|---:|---:|---:|');
+  for (const c of counts.classes) lines.push(`| ${escapeMarkdown(c.name)} | ${c.imageFiles} | ${c.usable} | ${formatShare(c.share)} | ${c.broken} |`);
   if (report.usualSize) lines.push('', `Usual size: ${report.usualSize.width}×${report.usualSize.height} px (${Math.round(report.usualSize.share * 100)}% of readable images).`);
   const byKind = new Map<string, typeof report.problems>();
   for (const p of report.problems) {
@@ -53,10 +51,10 @@ export function renderHealthReportMarkdown(ds: Dataset, report: HealthReport): s
     for (const p of ds.problems) lines.push(`- ${escapeMarkdown(p.message)}`);
   }
   if (ds.skipped.length) {
-    lines.push('', `## Skipped files (${ds.skipped.length})`, '', '| File | Reason |', '|---|---|');
+    lines.push('', `## Files set aside by the scan (${ds.skipped.length})`, '', '| File | Reason |', '|---|---|');
     for (const s of ds.skipped.slice(0, MAX_ROWS)) lines.push(`| ${escapeMarkdown(s.path)} | ${escapeMarkdown(s.reason)} |`);
     if (ds.skipped.length > MAX_ROWS) lines.push('', `…and ${ds.skipped.length - MAX_ROWS} more.`);
   }
-  lines.push('', `Classes: ${ds.classes.length}. Images: ${total}.`, '');
+  lines.push('', `Classes: ${ds.classes.length}. Image files: ${counts.imageFiles}, of which usable: ${counts.usable}.`, '');
   return lines.join('\n');
 }

@@ -111,7 +111,7 @@ test('the Markdown report shows hostile names as literal text', async () => {
   assert.ok(!md.includes('<img'), 'raw HTML from a folder name reached the report');
   assert.match(md, /## Truncated images \(1\)/);
   assert.match(md, /## Oversized images \(refused before decoding\) \(1\)/);
-  assert.match(md, /\| broken \| 6 \| [\d.]+% \| 5 \|/);
+  assert.match(md, /\| broken \| 6 \| 1 \| [\d.]+% \| 5 \|/);
   assert.equal(escapeMarkdown(HOSTILE_CLASS), '&lt;img src=x onerror=alert\\(1\\)&gt;');
   assert.equal(escapeMarkdown('a|b\nc *d* [e](f)'), 'a\\|b c \\*d\\* \\[e\\]\\(f\\)');
 });
