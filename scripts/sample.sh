@@ -15,32 +15,50 @@ REPO="$PWD"
 SAMPLE_DIR="${PIXTUNE_SAMPLE_DIR:-$HOME/pixtune-sample}"
 CACHE_ROOT="${PIXTUNE_CACHE:-$HOME/.cache/pixtune}"
 
-say() { printf '[sample] %s\n' "$*"; }
+mkdir -p "$CACHE_ROOT"
+LOG="$CACHE_ROOT/sample.log"
+: > "$LOG"
 
+say() { printf '%s\n' "$*"; }
+# Set-up chatter (npm, esbuild, apt, code-server's install) goes to the log; the terminal gets one line per step,
+# and the log's tail only when a step fails.
+quietly() {
+  local what="$1"; shift
+  printf '• %s… ' "$what"
+  if "$@" >>"$LOG" 2>&1; then
+    printf 'done\n'
+  else
+    local rc=$?
+    printf 'failed\n\n'
+    tail -n 25 "$LOG" | sed 's/^/    /'
+    say ""
+    say "The whole log: $LOG"
+    exit "$rc"
+  fi
+}
+
+say "Pixtune sample"
 if [[ ! -d node_modules/sharp || ! -d node_modules/esbuild || ! -d node_modules/tsx ]]; then
-  say "installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund
+  quietly "installing npm dependencies (about a minute)" npm ci --no-audit --no-fund
 fi
-
-say "building"
-node esbuild.js
-
-say "generating the sample dataset in $SAMPLE_DIR"
-node --import tsx scripts/sample.ts "$SAMPLE_DIR"
+quietly "building the extension" node esbuild.js
+quietly "preparing the sample dataset in $SAMPLE_DIR" node --import tsx scripts/sample.ts "$SAMPLE_DIR"
+grep '^\[sample\]' "$LOG" | sed 's/^\[sample\] /  /' || true
 
 if [[ -n "${PIXTUNE_SAMPLE_NO_OPEN:-}" ]]; then
-  say "done (PIXTUNE_SAMPLE_NO_OPEN is set, not opening an editor)"
+  say "Done (PIXTUNE_SAMPLE_NO_OPEN is set: not opening an editor). Set-up log: $LOG"
   exit 0
 fi
 
 if command -v code >/dev/null 2>&1; then
-  say "opening it in VS Code with the extension loaded from $REPO"
+  say "Opening it in VS Code with Pixtune loaded from $REPO; start with README.md in the sample folder."
   exec code --extensionDevelopmentPath="$REPO" "$SAMPLE_DIR"
 fi
 
-say "no 'code' command: serving VS Code from code-server instead"
-node scripts/package.mjs --reuse-if-fresh
-CODE_SERVER="$(bash scripts/setup-e2e.sh | tail -n 1)"
+say "No 'code' command here: serving VS Code in your browser with code-server instead."
+quietly "packaging the extension" node scripts/package.mjs --reuse-if-fresh
+quietly "checking code-server (installed the first time: about 3 minutes)" bash scripts/setup-e2e.sh
+CODE_SERVER="$(bash scripts/setup-e2e.sh --print-path)"
 
 STATE="$CACHE_ROOT/sample-code-server"
 mkdir -p "$STATE/user-data/User" "$STATE/extensions"
@@ -57,7 +75,7 @@ if [[ ! -f "$STATE/user-data/User/settings.json" ]]; then
 EOF
 fi
 COMMON=(--config "$STATE/config.yaml" --user-data-dir "$STATE/user-data" --extensions-dir "$STATE/extensions")
-"$CODE_SERVER" "${COMMON[@]}" --install-extension dist/pixtune-linux-x64.vsix --force >/dev/null
+quietly "installing Pixtune into it" "$CODE_SERVER" "${COMMON[@]}" --install-extension dist/pixtune-linux-x64.vsix --force
 
 PORT="${PIXTUNE_SAMPLE_PORT:-$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}"
 URL="http://127.0.0.1:$PORT/"
@@ -75,13 +93,27 @@ for _ in $(seq 1 300); do
     break
   fi
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    say "code-server stopped; its log:"; cat "$STATE/code-server.log"; exit 1
+    say "code-server stopped before it was ready; its log ($STATE/code-server.log):"; tail -n 25 "$STATE/code-server.log"; exit 1
   fi
   sleep 0.2
 done
 
-echo
-say "Open ${URL}?folder=$(node -e 'console.log(encodeURIComponent(process.argv[1]))' "$SAMPLE_DIR") in a browser"
-say "(the Pixtune icon is in the activity bar; right-click aid-sample in the Explorer → Add as Dataset)"
-say "code-server log: $STATE/code-server.log — press Ctrl-C to stop"
+FOLDER_URL="${URL}?folder=$(node -e 'console.log(encodeURIComponent(process.argv[1]))' "$SAMPLE_DIR")"
+cat <<EOF
+
+Pixtune is running on the sample. Open this in a browser:
+
+    $FOLDER_URL
+
+What to do next (the sample's README.md walks through it, and so does the walkthrough
+"Get started with Pixtune" under Help → Welcome):
+  1. Pixtune in the activity bar → Datasets: aid-sample is already added (8 classes, a few broken files).
+  2. Check Dataset Health, then Generate Training Data on aid-sample.
+  3. Start Local Sandbox and Launch Fine-Tuning on the run: a free rehearsal, no API key needed.
+  4. Evaluate the base model and the fine-tuned one, and review their predictions side by side.
+
+Sample folder: $SAMPLE_DIR
+Logs: $LOG and $STATE/code-server.log
+Press Ctrl-C to stop.
+EOF
 wait "$SERVER_PID"

@@ -64,6 +64,18 @@ else
   # An empty config of our own, so that `--version` does not write ~/.config/code-server/config.yaml.
   : > config.yaml
 
+  # Native rebuilds (kerberos, node-pty, argon2, …) need Node's headers. Where npm's `nodedir` is not preset, node-gyp
+  # would download them, which this network does not allow: point it at the running Node's own install, which
+  # carries include/node/node.h (Debian's and the official tarballs both do).
+  if [[ -z "${npm_config_nodedir:-}" && "$(npm config get nodedir 2>/dev/null)" =~ ^(|undefined|null)$ ]]; then
+    node_prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+    if [[ -f "$node_prefix/include/node/node.h" ]]; then
+      export npm_config_nodedir="$node_prefix"
+      log "npm nodedir was not set: using $node_prefix (Node's own headers)"
+    else
+      log "warning: npm nodedir is not set and $node_prefix/include/node/node.h is missing; native rebuilds may try to download headers"
+    fi
+  fi
   export npm_config_unsafe_perm=true    # as root, older npm refuses to run the install scripts without it
   export npm_config_yes=true            # node-pty's build calls `npx node-gyp`
   export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false

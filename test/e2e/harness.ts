@@ -9,7 +9,7 @@ import { tmpdir, homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-import { dismissQuickInput, quickPickSelect, runCommand } from './workbench';
+import { dismissQuickInput, installNotificationRecorder, quickPickSelect, runCommand } from './workbench';
 
 export * from './workbench';
 
@@ -232,6 +232,8 @@ export async function startVSCode(options: StartOptions): Promise<VSCodeSession>
     await waitForHttp(`${url}healthz`, server, () => logTail);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: options.viewport ?? { width: 1400, height: 900 } });
+    // Every notification shown is recorded in the page (waits read that record, not a toast that may have gone).
+    await context.addInitScript(installNotificationRecorder);
     const page = await context.newPage();
     await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`);
     await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 90_000 });

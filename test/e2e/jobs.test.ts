@@ -12,6 +12,8 @@ import {
   REPO_ROOT, findWebviewFrame, inputBoxType, openView, quickInput, quickPickLabels, quickPickSelect, runCommand, treeRow, viewPane,
   waitForNotification, waitForTreeRows, withVSCode,
 } from './harness';
+import { notificationLog, notificationRecordSettled, toastCount } from './workbench';
+import { waitUntil } from './trainingUi';
 import { answerDialog, preparedWorkspace, typeInto } from './jobsUi';
 import { startSandbox } from '../../src/core/sandbox/server';
 
@@ -127,11 +129,16 @@ test('jobs: a retired fine-tuning service shows the one unavailable message once
       const jobsPane = viewPane(page, JOBS);
       await jobsPane.getByText('Fine-tuning is not available on this server', { exact: false }).waitFor({ state: 'visible' });
 
-      // Refreshing and polling do not repeat the message or hammer the server.
+      // Refreshing and polling do not repeat the message or hammer the server. The extension logs each "unavailable"
+      // answer it handles before deciding whether to show the message: wait for the refresh's line in the log (durable),
+      // then for the page's notification record to have caught up, and count the toasts it recorded.
+      const unavailableLines = async () => ((await vs.extensionHostLog()).match(/fine-tuning unavailable on /g) ?? []).length;
+      const before = await unavailableLines();
       await runCommand(page, 'Pixtune: Refresh Jobs');
-      await page.waitForTimeout(5000);
-      const toasts = await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
-      assert.equal(toasts.filter((t) => message.test(t)).length, 1, `toasts: ${toasts.join(' | ')}`);
+      await waitUntil(async () => ((await unavailableLines()) > before ? true : undefined),
+        async () => `no new "fine-tuning unavailable" log line after Refresh Jobs (had ${before})`);
+      await notificationRecordSettled(page);
+      assert.equal(await toastCount(page, message), 1, `notifications: ${JSON.stringify(await notificationLog(page))}`);
       const stats = (await (await fetch(`${url}/sandbox/stats`)).json()) as { requests: Record<string, number> };
       const jobCalls = Object.entries(stats.requests).filter(([k]) => k.includes('/v1/fine_tuning/jobs')).reduce((n, [, v]) => n + v, 0);
       assert.ok(jobCalls >= 1 && jobCalls <= 2, `job route calls: ${JSON.stringify(stats.requests)}`);

@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { manifestSchema, type Manifest } from '../../src/core/training/manifest';
 import {
   clickContextMenu, contextMenuLabels, dismissQuickInput, expandRow, findWebviewFrame, quickPickSelect, rightClickExplorerItem,
-  waitForNotification, waitForTreeRows, withVSCode, type TreeRow,
+  notificationLog, waitForNotification, waitForTreeRows, withVSCode, type TreeRow,
 } from './harness';
 import {
   CORRUPT_IMAGE, LARGE_DATASET, SMALL_CLASSES, SMALL_DATASET, SMALL_PER_CLASS, clickDialogButton,
@@ -54,9 +54,11 @@ const GENERATE = /^(Pixtune: )?Generate Training Data$/;
 /** Validate JSONL File from the Explorer's context menu on `name`, until its progress or result shows. */
 async function validateFromExplorer(page: Page, name: string): Promise<void> {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const toast = page.locator('.notifications-toasts .notification-toast')
-    .filter({ hasText: new RegExp(`Validating ${escaped}|(^|\\s)${escaped}( is a valid|: \\d+ errors?)`) });
-  await runFromContextMenu(page, () => rightClickInExplorer(page, name), VALIDATE, becomesVisible(toast));
+  // Started once its progress or its result has been shown (read from the page's notification record: on a slow
+  // machine the toast may already have gone when this looks).
+  const shown = new RegExp(`Validating ${escaped}|(^|\\s)${escaped}( is a valid|: \\d+ errors?)`);
+  const started = (timeoutMs: number) => waitForNotification(page, shown, timeoutMs).then(() => true, () => false);
+  await runFromContextMenu(page, () => rightClickInExplorer(page, name), VALIDATE, started);
 }
 
 /** The guided flow has started when its first step's title shows. */
@@ -327,8 +329,8 @@ test('training data: guided generation, JSONL validation and cancellation in one
         assert.deepEqual(left.filter((f) => /\.tmp$|(^|\/)\./.test(f)), [], `no temp files after Cancel: ${left.join(', ')}`);
         assert.deepEqual(left, [], `nothing written by a cancelled run: ${left.join(', ')}`);
         assert.deepEqual(await spools(), [], 'no spool left by the cancelled run');
-        const toasts = await page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
-        assert.ok(!toasts.some((m) => /Training data for aerial-large is in/.test(m)), `no success message: ${toasts.join(' | ')}`);
+        const shown = (await notificationLog(page)).map((e) => e.text);
+        assert.ok(!shown.some((m) => /Training data for aerial-large is in/.test(m)), `no success message: ${shown.join(' | ')}`);
         // The cancelled run is not listed as a run of that dataset.
         const rows = await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === LARGE_DATASET));
         const large = rows.findIndex((row) => row.label === LARGE_DATASET);

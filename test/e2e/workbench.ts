@@ -224,12 +224,72 @@ export async function inputBoxType(page: Page, text: string, { submit = true } =
   if (submit) await page.keyboard.press('Enter');
 }
 
-/** Waits for a notification toast whose message matches; returns its text. */
+/**
+ * Installed in the workbench page before any of its scripts (harness.ts, `context.addInitScript`): every notification
+ * message ever rendered — as a toast or in the notification centre — is kept in `window.__pixtuneNotifications`,
+ * once per toast (or centre entry) and text. Toasts vanish after 15–20 s and only three show at once, so a wait that
+ * starts late, or an assertion about how often a message was shown, reads this durable record instead of the screen.
+ */
+export function installNotificationRecorder(): void {
+  const w = window as unknown as { __pixtuneNotifications?: { text: string; toast: boolean }[] };
+  if (w.__pixtuneNotifications) return;
+  const log: { text: string; toast: boolean }[] = (w.__pixtuneNotifications = []);
+  const seen = new WeakMap<Element, Set<string>>();
+  const ticks = window as unknown as { __pixtuneNotificationTicks: number };
+  ticks.__pixtuneNotificationTicks = 0;
+  // A poll rather than a MutationObserver: the workbench mutates its DOM constantly, and a toast lives for seconds.
+  // (No named inner functions here: tsx's keepNames would wrap them in a helper the page does not have.)
+  setInterval(() => {
+    for (const el of Array.from(document.querySelectorAll('.notification-list-item-message'))) {
+      const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim();
+      const owner = el.closest('.notification-toast') ?? el.closest('.notification-list-item') ?? el;
+      const texts = seen.get(owner) ?? new Set<string>();
+      if (!text || texts.has(text)) continue;
+      texts.add(text);
+      seen.set(owner, texts);
+      log.push({ text, toast: owner.classList.contains('notification-toast') });
+    }
+    ticks.__pixtuneNotificationTicks++;
+  }, 100);
+}
+
+/**
+ * Waits until the notification record has looked at the page ten more times (about a second of the page's own
+ * time): after a durable sign that the extension handled something (a log line, a file), anything it showed
+ * because of it has been rendered and recorded by then.
+ */
+export async function notificationRecordSettled(page: Page): Promise<void> {
+  const key = '__pixtuneNotificationTicks';
+  const start = await page.evaluate((k) => (window as unknown as Record<string, number>)[k] ?? 0, key);
+  await page.waitForFunction(([k, from]) => ((window as unknown as Record<string, number>)[k] ?? 0) >= from + 10, [key, start] as const,
+    { timeout: DEFAULT_TIMEOUT, polling: 100 });
+}
+
+/** Every notification message shown so far in this window (oldest first), toasts marked; see installNotificationRecorder. */
+export async function notificationLog(page: Page): Promise<{ text: string; toast: boolean }[]> {
+  return page.evaluate(() => (window as unknown as { __pixtuneNotifications?: { text: string; toast: boolean }[] }).__pixtuneNotifications ?? []);
+}
+
+/**
+ * Waits until a notification whose message matches has been shown in this window — now or at any time since the
+ * page loaded, even if its toast has gone since — and returns its text (the notification centre's full text when
+ * it is still on screen, so buttons' labels are included).
+ */
 export async function waitForNotification(page: Page, message: RegExp, timeoutMs = DEFAULT_TIMEOUT): Promise<string> {
-  const toast = page.locator('.notifications-toasts .notification-toast, .notifications-center .notification-list-item')
-    .filter({ hasText: message }).first();
-  await toast.waitFor({ state: 'visible', timeout: timeoutMs });
-  return (await toast.innerText()).trim();
+  const handle = await page.waitForFunction(([source, flags]) => {
+    const re = new RegExp(source, flags);
+    const live = Array.from(document.querySelectorAll('.notifications-toasts .notification-toast, .notifications-center .notification-list-item'))
+      .map((el) => (el as HTMLElement).innerText.trim()).find((t) => re.test(t));
+    if (live) return live;
+    const log = (window as unknown as { __pixtuneNotifications?: { text: string }[] }).__pixtuneNotifications ?? [];
+    return log.find((e) => re.test(e.text))?.text ?? false;
+  }, [message.source, message.flags.replace('g', '')] as const, { timeout: timeoutMs, polling: 100 });
+  return String(await handle.jsonValue());
+}
+
+/** How many toasts have shown a message that matches, since the page loaded. */
+export async function toastCount(page: Page, message: RegExp): Promise<number> {
+  return (await notificationLog(page)).filter((e) => e.toast && message.test(e.text)).length;
 }
 
 /** The messages of all visible notification toasts. */
