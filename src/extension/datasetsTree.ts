@@ -280,14 +280,16 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
   }
 
   private runItem(root: string, run: PreparedRun): vscode.TreeItem {
-    const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.Collapsed);
+    // Labelled by what the run is (split, size, format, template) and when, not by its folder's time stamp.
+    const item = new vscode.TreeItem(run.description?.label ?? run.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${run.dir}`;
     item.contextValue = run.error ? 'run.broken' : 'run';
     item.resourceUri = vscode.Uri.file(run.dir);
     const lines = (split: string) => run.files.filter((f) => f.split === split).reduce((n, f) => n + f.lines, 0);
-    item.description = run.error ? 'unreadable' : `train ${lines('train')} · val ${lines('validation')} · test ${lines('test')}`;
+    const counts = `train ${lines('train')} · val ${lines('validation')} · test ${lines('test')}`;
+    item.description = run.error ? 'unreadable' : (run.description?.when ?? counts);
     item.iconPath = run.error ? ERROR_ICON : new vscode.ThemeIcon('package');
-    item.tooltip = [run.dir, run.error ?? item.description, ...run.warnings].join('\n');
+    item.tooltip = [run.dir, run.error ?? counts, ...run.warnings].join('\n');
     return item;
   }
 

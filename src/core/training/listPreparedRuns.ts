@@ -3,11 +3,16 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { describeRun, type RunDescription } from './describeRunOptions';
 
 const runFilesSchema = z.object({
   files: z.array(z.object({ name: z.string(), kind: z.enum(['finetune', 'batch']), split: z.string(), bytes: z.number(), lines: z.number() })),
   classes: z.array(z.string()).default([]),
   warnings: z.array(z.string()).default([]),
+  // For a label a person can tell apart from the run beside it (describeRunOptions.ts).
+  options: z.unknown().optional(),
+  createdAt: z.string().optional(),
+  images: z.array(z.object({ width: z.number(), height: z.number(), split: z.string() })).default([]),
 });
 
 export interface PreparedRun {
@@ -18,6 +23,8 @@ export interface PreparedRun {
   files: z.infer<typeof runFilesSchema>['files'];
   classCount: number;
   warnings: string[];
+  /** Split, tile size, format and template, and when it was made; undefined for runs whose options do not parse. */
+  description?: RunDescription;
   /** Set when the manifest is missing or unreadable: the folder is shown but cannot be used. */
   error?: string;
 }
@@ -37,7 +44,9 @@ export async function listPreparedRuns(datasetOutputDir: string): Promise<Prepar
       if (!info) return undefined; // not a run folder
       try {
         const parsed = runFilesSchema.parse(JSON.parse(await readFile(manifestPath, 'utf8')));
-        return { name, dir, modifiedMs: info.mtimeMs, files: parsed.files, classCount: parsed.classes.length, warnings: parsed.warnings };
+        const written = parsed.images.find((im) => im.split !== 'skipped' && im.split !== 'dropped');
+        const description = describeRun({ options: parsed.options, createdAt: parsed.createdAt, tileSize: written }, info.mtimeMs);
+        return { name, dir, modifiedMs: info.mtimeMs, files: parsed.files, classCount: parsed.classes.length, warnings: parsed.warnings, description };
       } catch (err) {
         return { name, dir, modifiedMs: info.mtimeMs, files: [], classCount: 0, warnings: [], error: `manifest.json is unreadable: ${(err as Error).message.split('\n')[0]}` };
       }

@@ -39,7 +39,8 @@ export const manifestSchema = z.object({
   prompt: promptTemplateSchema,
   files: z.array(z.object({ name: z.string(), kind: z.enum(['finetune', 'batch']), split: z.enum(['train', 'validation', 'test']), bytes: z.number(), lines: z.number() })),
   images: z.array(manifestImageSchema),
-  skipped: z.array(z.object({ path: z.string(), class: z.string(), reason: z.string() })),
+  /** Skipped images, and (notAnImage) files the scan set aside, which are listed but never counted as images. */
+  skipped: z.array(z.object({ path: z.string(), class: z.string(), reason: z.string(), notAnImage: z.literal(true).optional() })),
   duplicates: z.array(
     z.object({ members: z.array(z.number()), kind: z.enum(['exact', 'near']), maxDistance: z.number(), crossSplit: z.boolean(), crossClass: z.boolean() }),
   ),

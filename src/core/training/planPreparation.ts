@@ -45,6 +45,13 @@ export interface SkippedImage {
   path: string;
   class: string;
   reason: string;
+  /** A file the scan set aside (notes.txt, an unreadable entry): listed with the skipped, never counted as an image. */
+  notAnImage?: true;
+}
+
+/** The skipped entries that were images (the ones a "N images were skipped" message may count). */
+export function skippedImagesOnly<T extends { notAnImage?: true }>(skipped: readonly T[]): T[] {
+  return skipped.filter((s) => !s.notAnImage);
 }
 
 export interface DuplicateReport extends DuplicateGroup {
@@ -235,7 +242,7 @@ export async function buildPlan(
     });
   });
   // Files the scanner already set aside (unsupported types, unreadable entries) are listed with the rest.
-  for (const s of dataset.skipped) skipped.push({ path: s.path, class: classes.find((c) => s.path.startsWith(c + '/')) ?? '', reason: s.reason });
+  for (const s of dataset.skipped) skipped.push({ path: s.path, class: classes.find((c) => s.path.startsWith(c + '/')) ?? '', reason: s.reason, notAnImage: true });
 
   const groups = findDuplicateGroups(images, options.nearDuplicateDistance);
   const dropped = options.dropDuplicates ? duplicatesToDrop(groups, (ix) => images[ix]!.class) : new Set<number>();
@@ -293,7 +300,10 @@ export async function buildPlan(
   for (const c of dataset.classes) {
     if (!images.some((im) => im.class === c.name)) warnings.push(`class "${c.name}" has no usable images: the model will never see an example of it`);
   }
-  if (skipped.length) warnings.push(`${skipped.length} image${skipped.length === 1 ? ' was' : 's were'} skipped (unreadable or unsupported); see the list of skipped images`);
+  const skippedImages = skippedImagesOnly(skipped).length;
+  const otherFiles = skipped.length - skippedImages;
+  if (skippedImages) warnings.push(`${skippedImages} image${skippedImages === 1 ? ' was' : 's were'} skipped (unreadable or unsupported): Show Skipped lists them`);
+  if (otherFiles) warnings.push(`${otherFiles} file${otherFiles === 1 ? ' that is not an image was' : 's that are not images were'} ignored`);
   const leaks = duplicates.filter((d) => d.crossSplit);
   const conflicts = duplicates.filter((d) => d.crossClass);
   if (leaks.length) warnings.push(`${leaks.length} group${leaks.length === 1 ? '' : 's'} of duplicate images span different splits: the test score would be inflated${options.dropDuplicates ? '' : ' (use dropDuplicates to remove them)'}`);

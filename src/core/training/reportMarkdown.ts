@@ -47,10 +47,13 @@ export function renderReport(m: Manifest, perClass: ClassSplitCounts[], estimate
   lines.push('- Text tokens are estimated without a tokenizer (calibrated on a billed run, expect ±10%); image tokens follow Pixtral\'s 16 px patches.', '');
   lines.push('## Warnings', '');
   lines.push(...(m.warnings.length ? m.warnings.map((w) => `- ${escapeMarkdown(w)}`) : ['None.']), '');
-  if (m.skipped.length) {
-    lines.push(`## Skipped images (${m.skipped.length})`, '', '| file | reason |', '|---|---|');
-    for (const s of m.skipped.slice(0, 200)) lines.push(`| ${escapeMarkdown(s.path)} | ${escapeMarkdown(s.reason)} |`);
-    if (m.skipped.length > 200) lines.push(`| … | ${m.skipped.length - 200} more in manifest.json |`);
+  const images = m.skipped.filter((s) => !s.notAnImage);
+  const others = m.skipped.filter((s) => s.notAnImage);
+  for (const [title, list] of [['Skipped images', images], ['Files that are not images (ignored)', others]] as const) {
+    if (!list.length) continue;
+    lines.push(`## ${title} (${list.length})`, '', '| file | reason |', '|---|---|');
+    for (const s of list.slice(0, 200)) lines.push(`| ${escapeMarkdown(s.path)} | ${escapeMarkdown(s.reason)} |`);
+    if (list.length > 200) lines.push(`| … | ${list.length - 200} more in manifest.json |`);
     lines.push('');
   }
   if (m.duplicates.length) {
