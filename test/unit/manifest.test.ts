@@ -51,3 +51,53 @@ test('the extension bundle does not load sharp when it is loaded', async () => {
   }
   assert.ok(!loaded.includes('sharp'), 'sharp was required at load time');
 });
+
+test('activation events the implicit ones do not cover are declared: job links in a workspace, every restorable webview panel', () => {
+  const events: string[] = pkg.activationEvents ?? [];
+  assert.ok(events.includes('workspaceContains:.pixtune/**/job.json'), 'a workspace with job links must activate Pixtune so their jobs are followed');
+  const sources = extensionSources().join('\n');
+  const serializers = [...sources.matchAll(/registerWebviewPanelSerializer\(\s*([\w.'"-]+)/g)].map((m) => resolveConstant(m[1]!, sources));
+  assert.ok(serializers.length > 0, 'the check found no webview serializer: it would pass vacuously');
+  for (const viewType of serializers) assert.ok(events.includes(`onWebviewPanel:${viewType}`), `missing onWebviewPanel:${viewType}: its panels would not come back after a reload`);
+});
+
+test('workspace trust: limited support, and every setting that picks a server, key, path or program is restricted and machine-scoped', () => {
+  const trust = pkg.capabilities?.untrustedWorkspaces;
+  assert.equal(trust?.supported, 'limited');
+  assert.equal(typeof pkg.capabilities?.virtualWorkspaces?.supported, 'boolean', 'virtualWorkspaces must be declared');
+  const restricted = new Set<string>(trust.restrictedConfigurations ?? []);
+  const properties = pkg.contributes.configuration.properties as Record<string, { scope?: string }>;
+  const sensitive = Object.keys(properties).filter((name) => /(url|uri|endpoint|address|host|key|token|secret|python|executable|command|interpreter|path|dir)$/i.test(name.split('.').pop()!));
+  assert.ok(sensitive.includes('pixtune.serverUrl'));
+  for (const name of sensitive) {
+    assert.ok(restricted.has(name), `${name} must be in capabilities.untrustedWorkspaces.restrictedConfigurations`);
+    assert.ok(['machine', 'application'].includes(properties[name]!.scope ?? ''), `${name} must be "scope": "machine" so a cloned workspace cannot set it`);
+  }
+});
+
+test('in Restricted Mode the commands that send a key, upload or run a server are disabled', () => {
+  const reaching = /^(Set API Key|Launch|Start|Cancel|Stop|Resume|Predict|Evaluate|Upload|Train)\b/;
+  const commands = pkg.contributes.commands as { command: string; title: string; enablement?: string }[];
+  const checked = commands.filter((c) => reaching.test(c.title));
+  assert.ok(checked.some((c) => c.command === 'pixtune.launchFineTuning') && checked.some((c) => c.command === 'pixtune.setApiKey'));
+  for (const c of checked) assert.match(c.enablement ?? '', /\bisWorkspaceTrusted\b/, `${c.command} ("${c.title}") needs "enablement": "isWorkspaceTrusted"`);
+});
+
+function extensionSources(): string[] {
+  const { readdirSync, statSync } = require('node:fs') as typeof import('node:fs');
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((n) => {
+      const p = `${dir}/${n}`;
+      return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') ? [p] : [];
+    });
+  return walk('src/extension').map((f) => readFileSync(f, 'utf8'));
+}
+
+function resolveConstant(expr: string, sources: string): string {
+  const literal = /^['"](.*)['"]$/.exec(expr);
+  if (literal) return literal[1]!;
+  const name = expr.split('.').pop()!;
+  const def = new RegExp(`\\b${name}\\s*=\\s*['"]([^'"]+)['"]`).exec(sources);
+  assert.ok(def, `cannot resolve the view type ${expr}`);
+  return def[1]!;
+}

@@ -2,35 +2,20 @@
 // rehearsal is never mistaken for Mistral. A loopback URL alone is not proof (it may be a proxy):
 // the sandbox answers GET /sandbox/stats, which Mistral does not have.
 import { DEFAULT_SERVER_URL } from '../mistral/connection';
+import { isLoopbackUrl, keyDestinationProblem } from '../net/keyDestination';
+
+export { isLoopbackUrl };
 
 export type ServerKind = 'mistral' | 'sandbox' | 'custom';
-
-export function isLoopbackUrl(url: string): boolean {
-  try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    return host === 'localhost' || host === '::1' || /^127\./.test(host);
-  } catch {
-    return false;
-  }
-}
 
 export function normalizeServerUrl(url: string | undefined): string {
   const trimmed = (url ?? '').trim().replace(/\/+$/, '');
   return trimmed || DEFAULT_SERVER_URL;
 }
 
-/** Throws a readable message for a URL the connection could not use. */
+/** A readable message for a URL the connection could not use (or must not send the key to). */
 export function checkServerUrl(url: string): string | undefined {
-  try {
-    const u = new URL(url);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'The server URL must start with http:// or https://.';
-    if (u.username || u.password) return 'Put the API key in Pixtune: Set API Key, not in the server URL.';
-    // The key travels in a header: plain http is only acceptable to this machine (the sandbox, a local proxy).
-    if (u.protocol === 'http:' && !isLoopbackUrl(url)) return 'The server URL uses http:// to another machine, which would send the API key unencrypted: use https://.';
-    return undefined;
-  } catch {
-    return `"${url}" is not a URL.`;
-  }
+  return keyDestinationProblem(url);
 }
 
 /** Asks a loopback server whether it is the sandbox; never sends the API key. */

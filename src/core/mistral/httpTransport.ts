@@ -15,6 +15,7 @@ import {
   describeEndpoint,
   type RouteFamily,
 } from './errors';
+import { assertKeyDestination } from '../net/keyDestination';
 
 export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -94,6 +95,8 @@ export class MistralTransport {
   private readonly fetchFn: FetchFn;
 
   constructor(readonly config: TransportConfig) {
+    // Every call carries the key, the SDK's included (MistralConnection builds this first): refuse before any.
+    assertKeyDestination(config.serverUrl);
     this.fetchFn = config.fetch ?? ((input, init) => fetch(input, init));
   }
 

@@ -4,9 +4,16 @@ import * as vscode from 'vscode';
 import { notice } from '../../core/text/notificationText';
 import { MistralError } from '../../core/mistral/errors';
 import { connectionFor, type ServerAccess } from './serverAccess';
+import { UserError } from '../../core/errors';
+import { checkServerUrl } from '../../core/jobs/serverKind';
+import { requireTrustedWorkspace } from '../workspaceTrust';
 
 export async function setApiKey(access: ServerAccess, log: vscode.LogOutputChannel): Promise<boolean> {
+  requireTrustedWorkspace();
   const server = await access.info();
+  // Refuse before the key is typed: it would be tested against (sent to) this URL.
+  const bad = checkServerUrl(server.url);
+  if (bad) throw new UserError(bad, 'Fix the pixtune.serverUrl setting (user settings).');
   const key = await vscode.window.showInputBox({
     title: `Pixtune: API key for ${server.label}`,
     prompt: server.kind === 'sandbox' ? 'The local sandbox accepts the key "sandbox".' : `Paste your Mistral API key (server: ${server.url}). It is kept in VS Code's secret storage.`,

@@ -1,5 +1,5 @@
 // Pixtune: Start Local Sandbox — runs the Mistral-compatible sandbox inside the extension host,
-// points this workspace at it and stores the key "sandbox" for that URL, so the whole loop can be
+// points Pixtune at it (user settings: pixtune.serverUrl is machine-scoped) and stores its key for that URL, so the whole loop can be
 // rehearsed for free. The UI labels it "Sandbox" everywhere.
 // The sandbox lives in the extension host, so a window reload stops it. workspaceState remembers the
 // URL we set (and its port): on activation, if pixtune.serverUrl is still that URL, the sandbox is
@@ -12,6 +12,7 @@ import type { Sandbox } from '../../core/sandbox/server';
 import { errorMessage } from '../../core/errors';
 import { SANDBOX_MEMORY_KEY, isAddressInUse, parseSandboxMemory, replacedSandboxUrl, sandboxPortToRestore, type SandboxMemory } from '../../core/jobs/sandboxMemory';
 import { CommandId } from '../commandIds';
+import { isWorkspaceTrusted, requireTrustedWorkspace } from '../workspaceTrust';
 import type { ServerAccess } from './serverAccess';
 
 export class LocalSandbox implements vscode.Disposable {
@@ -67,6 +68,7 @@ export class LocalSandbox implements vscode.Disposable {
   }
 
   async start(): Promise<string> {
+    requireTrustedWorkspace();
     let s = this.running;
     if (!s) {
       // Prefer the port we used before (same URL, so no new key), else any free port.
@@ -81,11 +83,10 @@ export class LocalSandbox implements vscode.Disposable {
     }
     await this.adopt(s);
     const url = s.url;
-    // Workspace scope: another window keeps its own server; with no folder open, the user scope.
-    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await vscode.workspace.getConfiguration('pixtune').update('serverUrl', url, target);
+    // pixtune.serverUrl is machine-scoped (a cloned workspace must not redirect the key): user settings.
+    await vscode.workspace.getConfiguration('pixtune').update('serverUrl', url, vscode.ConfigurationTarget.Global);
     void vscode.window
-      .showInformationMessage(notice`The local sandbox is running at ${url} (not Mistral: nothing is billed). Pixtune uses it for this workspace.`, 'Show Jobs')
+      .showInformationMessage(notice`The local sandbox is running at ${url} (not Mistral: nothing is billed). Pixtune uses it now (user setting pixtune.serverUrl).`, 'Show Jobs')
       .then((a) => a && vscode.commands.executeCommand('pixtune.jobs.focus'));
     return url;
   }
@@ -98,7 +99,7 @@ export class LocalSandbox implements vscode.Disposable {
   async restoreAfterReload(): Promise<void> {
     const memory = this.remembered();
     const port = sandboxPortToRestore(memory, vscode.workspace.getConfiguration('pixtune').get<string>('serverUrl'));
-    if (!memory || port === undefined || this.running) return;
+    if (!memory || port === undefined || this.running || !isWorkspaceTrusted()) return;
     try {
       const s = await this.listen(port);
       await this.adopt(s);

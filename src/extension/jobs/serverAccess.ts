@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { MistralConnection } from '../../core/mistral/connection';
 import { EXTENSION_KEY_ACTION } from '../../core/mistral/errors';
 import { UserError } from '../../core/errors';
+import { isWorkspaceTrusted, requireTrustedWorkspace } from '../workspaceTrust';
 import { checkServerUrl, normalizeServerUrl, probeSandbox, serverKind, serverLabel, type ServerKind } from '../../core/jobs/serverKind';
 
 const SECRET_PREFIX = 'pixtune.apiKey:';
@@ -31,6 +32,8 @@ export class ServerAccess implements vscode.Disposable {
       secrets.onDidChange((e) => {
         if (e.key.startsWith(SECRET_PREFIX)) this.fire();
       }),
+      // Restricted Mode hides the key (hasKey is false); trusting the workspace makes it usable.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.fire()),
     );
   }
 
@@ -65,7 +68,9 @@ export class ServerAccess implements vscode.Disposable {
     return (await this.secrets.get(SECRET_PREFIX + normalizeServerUrl(url))) || undefined;
   }
 
+  /** False in Restricted Mode: the key exists but may not be used, so nothing polls with it. */
   async hasKey(): Promise<boolean> {
+    if (!isWorkspaceTrusted()) return false;
     return (await this.getKey()) !== undefined;
   }
 
@@ -79,6 +84,7 @@ export class ServerAccess implements vscode.Disposable {
 
   /** A connection for the current URL and key; the SDK loads on first use, not here. */
   async connection(): Promise<MistralConnection> {
+    requireTrustedWorkspace();
     const url = this.serverUrl();
     const bad = checkServerUrl(url);
     if (bad) throw new UserError(bad, 'Fix the pixtune.serverUrl setting.');
@@ -97,6 +103,7 @@ export class ServerAccess implements vscode.Disposable {
 }
 
 export async function connectionFor(url: string, key: string): Promise<MistralConnection> {
+  requireTrustedWorkspace();
   const { createMistralConnection } = await import('../../core/mistral/connection');
   return createMistralConnection({ apiKey: key, serverUrl: url });
 }
