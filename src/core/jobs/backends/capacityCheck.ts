@@ -1,0 +1,157 @@
+// Before a training starts: does the target have what the model needs? Compared here, in plain numbers,
+// so that a 24B model is not sent to a 24 GB card to fail an hour later. The estimate is deliberately
+// simple and says what it counts: the frozen base weights at the chosen precision (4-bit ≈ a quarter of
+// bf16, plus quantisation constants), 20 % on top for the LoRA weights, their gradients and Adam states
+// and the CUDA context, and activations that grow with the model, the batch and the sequence length
+// (with gradient checkpointing). Workers are data-parallel (each holds the whole model); several GPUs
+// per worker split the model's layers between them.
+import { z } from 'zod';
+
+/** `python -m pixtune_trainer env --json` (src/trainer/CONTRACT.md). */
+export const trainerEnvSchema = z.looseObject({
+  python: z.string(),
+  torch: z.string().nullish(),
+  cuda: z.boolean().nullish(),
+  gpus: z.number().int().nonnegative().default(0),
+  gpu_memory_gb: z.array(z.number()).default([]),
+});
+export type TrainerEnv = z.infer<typeof trainerEnvSchema>;
+
+export interface KnownModel {
+  /** Matched against the model id or folder name, case-insensitively. */
+  pattern: RegExp;
+  name: string;
+  /** Parameters, language model and vision encoder together, in billions. */
+  billions: number;
+}
+
+/** Open-weight Mistral vision models (Apache-2.0); sizes from their model cards, vision encoder included. */
+export const KNOWN_MODELS: KnownModel[] = [
+  { pattern: /pixtral-12b/i, name: 'Pixtral-12B', billions: 12.4 },
+  { pattern: /mistral-small-3\.[12]|mistral-small-24b|magistral-small/i, name: 'Mistral-Small-24B (3.1/3.2, Magistral Small)', billions: 24.0 },
+  { pattern: /ministral-3-3b|ministral-3b/i, name: 'Ministral 3 3B', billions: 3.8 },
+  { pattern: /ministral-3-8b|ministral-8b/i, name: 'Ministral 3 8B', billions: 8.8 },
+  { pattern: /ministral-3-14b|ministral-14b/i, name: 'Ministral 3 14B', billions: 14.0 },
+];
+
+export type Precision = 'bf16' | 'fp16' | 'fp32' | '4bit';
+
+export const BYTES_PER_PARAMETER: Record<Precision, number> = { bf16: 2, fp16: 2, fp32: 4, '4bit': 0.55 };
+/** LoRA weights + their gradients and optimizer states + CUDA context, as a share of the base weights. */
+export const TRAINING_OVERHEAD = 0.2;
+/** Activations per billion parameters per 4096-token sample, with gradient checkpointing (GB). */
+export const ACTIVATION_GB_PER_BILLION = 0.25;
+/** What a card offers for tensors once the driver and allocator have taken their share. */
+export const USABLE_SHARE = 0.92;
+
+export interface CapacityRequest {
+  modelBillions: number;
+  modelName: string;
+  precision: Precision;
+  batchSize?: number;
+  maxSeqLen?: number;
+  workers: number;
+  gpusPerWorker: number;
+}
+
+export interface MemoryEstimate {
+  weightsGb: number;
+  overheadGb: number;
+  activationsGb: number;
+  /** Per GPU (the model split over gpusPerWorker), or in RAM on CPU. */
+  perDeviceGb: number;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+/** 12.4 → "12.4 B"; a tiny test model → "0.0042 B". */
+const billionsText = (b: number) => `${b >= 1 ? round1(b) : Number(b.toPrecision(2))} B`;
+
+export function estimateMemory(r: CapacityRequest): MemoryEstimate {
+  const weightsGb = r.modelBillions * BYTES_PER_PARAMETER[r.precision];
+  const overheadGb = weightsGb * TRAINING_OVERHEAD;
+  const activationsGb = ACTIVATION_GB_PER_BILLION * r.modelBillions * (r.batchSize ?? 1) * ((r.maxSeqLen ?? 4096) / 4096);
+  const split = Math.max(1, r.gpusPerWorker);
+  return { weightsGb: round1(weightsGb), overheadGb: round1(overheadGb), activationsGb: round1(activationsGb), perDeviceGb: round1((weightsGb + overheadGb + activationsGb) / split) };
+}
+
+export interface CapacityTarget {
+  /** Memory of each GPU in GB (empty: no GPU). */
+  gpuMemoryGb: number[];
+  /** RAM in GB, for CPU training. */
+  ramGb?: number;
+  /** Free disk where the weights are cached, in GB (undefined: not known). */
+  freeDiskGb?: number;
+  /** "this machine" or "the Ray cluster at …". */
+  label: string;
+}
+
+export interface CapacityReport {
+  verdict: 'fits' | 'does-not-fit' | 'cpu-only';
+  estimate: MemoryEstimate;
+  /** One sentence each, for the confirmation dialog and the CLI. */
+  lines: string[];
+  /** What to change when it does not fit. */
+  wayOut: string[];
+}
+
+export function checkCapacity(r: CapacityRequest, t: CapacityTarget, source: { kind: 'local-dir' | 'hub-id'; downloadGb?: number }): CapacityReport {
+  const estimate = estimateMemory(r);
+  const lines: string[] = [];
+  const wayOut: string[] = [];
+  const gpusNeeded = r.workers * Math.max(1, r.gpusPerWorker);
+  const usable = t.gpuMemoryGb.map((g) => g * USABLE_SHARE);
+  const smallest = usable.length ? Math.min(...usable) : 0;
+  let verdict: CapacityReport['verdict'];
+  lines.push(
+    `${r.modelName} (${billionsText(r.modelBillions)} parameters, ${r.precision}) needs about ${estimate.perDeviceGb} GB per ${r.gpusPerWorker > 0 ? 'GPU' : 'device'}: ${estimate.weightsGb} GB weights, ${estimate.overheadGb} GB LoRA and optimizer, ${estimate.activationsGb} GB activations${r.gpusPerWorker > 1 ? `, split over ${r.gpusPerWorker} GPUs per worker` : ''}.`,
+  );
+  if (r.gpusPerWorker === 0 || !t.gpuMemoryGb.length) {
+    verdict = 'cpu-only';
+    const cpuGb = round1(r.modelBillions * BYTES_PER_PARAMETER.fp32 * (1 + TRAINING_OVERHEAD) + estimate.activationsGb);
+    lines.push(`${t.label} trains on CPU${t.gpuMemoryGb.length ? ' (no GPUs were asked for)' : ' (it has no GPU)'}: about ${cpuGb} GB of RAM in fp32${t.ramGb !== undefined ? ` of ${round1(t.ramGb)} GB` : ''}, and only small models finish in reasonable time.`);
+    if (r.precision === '4bit') lines.push('4-bit loading needs a CUDA GPU; on CPU the model loads in full precision.');
+    if (t.ramGb !== undefined && cpuGb > t.ramGb) {
+      verdict = 'does-not-fit';
+      wayOut.push('Use a machine or cluster with a GPU, or a smaller model.');
+    } else if (r.modelBillions >= 1) {
+      wayOut.push('For a model of this size, train on a GPU (this machine with a GPU, or a Ray cluster with GPU workers).');
+    }
+  } else if (t.gpuMemoryGb.length < gpusNeeded) {
+    verdict = 'does-not-fit';
+    lines.push(`${r.workers} worker${r.workers === 1 ? '' : 's'} × ${r.gpusPerWorker} GPU${r.gpusPerWorker === 1 ? '' : 's'} need ${gpusNeeded} GPUs; ${t.label} has ${t.gpuMemoryGb.length}.`);
+    wayOut.push(`Ask for at most ${t.gpuMemoryGb.length} GPUs in total (workers × GPUs per worker).`);
+  } else if (estimate.perDeviceGb > smallest) {
+    verdict = 'does-not-fit';
+    lines.push(`${t.label}'s GPUs have ${round1(Math.min(...t.gpuMemoryGb))} GB (about ${round1(smallest)} GB usable): not enough.`);
+    if (r.precision !== '4bit') {
+      const q = estimateMemory({ ...r, precision: '4bit' });
+      wayOut.push(q.perDeviceGb <= smallest ? `Load the model in 4-bit: about ${q.perDeviceGb} GB per GPU, which fits.` : `Even 4-bit (about ${q.perDeviceGb} GB per GPU) does not fit these GPUs.`);
+    }
+    const split = Math.ceil((estimate.perDeviceGb * Math.max(1, r.gpusPerWorker)) / smallest);
+    if (split <= t.gpuMemoryGb.length && split > r.gpusPerWorker) wayOut.push(`Split the model over ${split} GPUs per worker (with 1 worker).`);
+    wayOut.push('Or pick a model with fewer parameters (Ministral 3 3B or 8B).');
+  } else {
+    verdict = 'fits';
+    lines.push(`${t.label} has ${t.gpuMemoryGb.length} GPU${t.gpuMemoryGb.length === 1 ? '' : 's'} of ${round1(Math.min(...t.gpuMemoryGb))} GB: it fits (${Math.round((estimate.perDeviceGb / smallest) * 100)} % of the usable memory).`);
+  }
+  if (source.kind === 'hub-id') {
+    const dl = source.downloadGb ?? round1(r.modelBillions * 2);
+    lines.push(`The weights (about ${dl} GB) are downloaded from the Hugging Face hub by ${t.label}: it must reach huggingface.co (with HF_TOKEN for gated models).`);
+    if (t.freeDiskGb !== undefined && t.freeDiskGb < dl * 1.1) {
+      verdict = 'does-not-fit';
+      lines.push(`Only ${round1(t.freeDiskGb)} GB of disk are free for them.`);
+      wayOut.push('Free disk space, or point HF_HOME at a larger disk.');
+    }
+  }
+  return { verdict, estimate, lines, wayOut };
+}
+
+/** Which model is this? A known id or folder name, or a size in its name ("…-7B-…"); undefined if neither. */
+export function identifyModel(idOrDir: string, weightBytes?: number, weightBytesPerParameter = 2): { name: string; billions: number } | undefined {
+  const known = KNOWN_MODELS.find((m) => m.pattern.test(idOrDir));
+  if (known) return { name: known.name, billions: known.billions };
+  if (weightBytes !== undefined && weightBytes > 0) return { name: idOrDir.split(/[\\/]/).filter(Boolean).pop() ?? idOrDir, billions: weightBytes / weightBytesPerParameter / 1e9 };
+  const m = /(\d+(?:\.\d+)?)\s*b\b/i.exec(idOrDir.replace(/[-_]/g, ' '));
+  if (m) return { name: idOrDir, billions: Number(m[1]) };
+  return undefined;
+}

@@ -1,0 +1,270 @@
+// Training on a Ray cluster through its Jobs REST API: the run's files and the trainer go up as one
+// content-addressed working_dir package, the job runs `python -m pixtune_trainer train` as its entrypoint
+// (more than one worker: the trainer starts Ray Train itself), and everything Pixtune shows is read back
+// from Ray — the job's status and the trainer's JSON-line events in its log. Jobs carry their Pixtune
+// facts in Ray's job metadata, so a list from any machine finds them and a resume needs nothing local.
+import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
+import { UserError } from '../../../errors';
+import { findRunFiles, runDisplayName } from '../../runFolderFiles';
+import { readTrainerEvents } from '../trainerEvents';
+import { shownHyperparameters, trainerConfig, type TrainerConfig } from '../trainerConfig';
+import { logTail, type LaunchRequest, type TrainingArtefacts, type TrainingBackend, type TrainingJobView, type TrainingStatus } from '../trainingBackend';
+import { RayError, RayJobsClient, type RayJobDetails } from './rayJobsClient';
+import { buildWorkingDirPackage, trainerEntries, type PackageEntry } from './workingDirPackage';
+
+export interface RayBackendOptions {
+  client: RayJobsClient;
+  /** The folder that holds pixtune_trainer/ (shipped with the extension, or src/trainer in a checkout). */
+  trainerRoot: string;
+  /** Where jobs write on the cluster; each training gets a folder below it. Shared storage makes artefacts reachable from every node. */
+  storagePath?: string;
+  /** The cluster's Python (with torch, transformers, peft, mistral-common); "python" on most Ray images. */
+  python?: string;
+  /** Seconds Ray waits after SIGTERM before SIGKILL: the trainer writes a checkpoint in between. */
+  stopGraceSeconds?: number;
+  onStage?: (stage: 'package' | 'upload' | 'submit', detail?: string) => void;
+}
+
+export const DEFAULT_RAY_STORAGE_PATH = '/tmp/pixtune-jobs';
+
+const META = {
+  marker: 'pixtune',
+  trainingId: 'pixtune_training_id',
+  runDir: 'pixtune_run_dir',
+  runName: 'pixtune_run',
+  baseModel: 'pixtune_base_model',
+  outputDir: 'pixtune_output_dir',
+  config: 'pixtune_config',
+  resumeOf: 'pixtune_resume_of',
+} as const;
+
+export function rayStatus(s: RayJobDetails['status']): TrainingStatus {
+  switch (s) {
+    case 'PENDING':
+      return 'QUEUED';
+    case 'RUNNING':
+      return 'RUNNING';
+    case 'SUCCEEDED':
+      return 'SUCCESS';
+    case 'FAILED':
+      return 'FAILED';
+    case 'STOPPED':
+      return 'CANCELLED';
+  }
+}
+
+/** Submission ids become job ids in the UI and folder names on the cluster: keep them plain. */
+function trainingIdFor(runDir: string): string {
+  const slug = basename(runDir).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 24) || 'run';
+  return `pixtune-${slug}-${randomBytes(4).toString('hex')}`;
+}
+
+export class RayTrainingBackend implements TrainingBackend {
+  readonly kind = 'ray' as const;
+  private readonly client: RayJobsClient;
+
+  constructor(private readonly opts: RayBackendOptions) {
+    this.client = opts.client;
+  }
+
+  get address(): string {
+    return this.client.address;
+  }
+
+  async launch(req: LaunchRequest, signal?: AbortSignal): Promise<TrainingJobView> {
+    const trainingId = trainingIdFor(req.runDir);
+    const outputDir = `${(this.opts.storagePath ?? DEFAULT_RAY_STORAGE_PATH).replace(/\/+$/, '')}/${trainingId}`;
+    return this.submitTraining({ runDir: req.runDir, baseModel: req.baseModel, trainingId, submissionId: trainingId, outputDir, makeConfig: (files) => trainerConfig({ ...files, baseModel: req.baseModel, outputDir, hyperparameters: req.hyperparameters }) }, signal);
+  }
+
+  /** A stopped (or failed) training continues from its newest checkpoint as a new Ray job writing to the same folder. */
+  async resume(id: string, signal?: AbortSignal): Promise<TrainingJobView> {
+    const old = await this.client.get(id, signal);
+    const meta = old.metadata ?? {};
+    if (meta[META.marker] !== '1' || !meta[META.config] || !meta[META.runDir]) throw new UserError(`Ray job ${id} was not launched by Pixtune, so it cannot be resumed here.`);
+    if (old.status === 'PENDING' || old.status === 'RUNNING') throw new UserError(`Ray job ${id} is still ${old.status.toLowerCase()}.`, 'Stop it first, or wait for it to end.');
+    if (old.status === 'SUCCEEDED') throw new UserError(`Ray job ${id} has already finished training.`);
+    const config = JSON.parse(meta[META.config]) as TrainerConfig;
+    const trainingId = meta[META.trainingId] ?? id;
+    const submissionId = `${trainingId}-r${randomBytes(3).toString('hex')}`;
+    return this.submitTraining(
+      { runDir: meta[META.runDir], baseModel: config.base_model, trainingId, submissionId, outputDir: config.output_dir, resumeOf: id, makeConfig: () => ({ ...config, resume: true }) },
+      signal,
+    );
+  }
+
+  private async submitTraining(
+    t: { runDir: string; baseModel: string; trainingId: string; submissionId: string; outputDir: string; resumeOf?: string; makeConfig: (files: { training: string[]; validation: string[] }) => TrainerConfig },
+    signal?: AbortSignal,
+  ): Promise<TrainingJobView> {
+    const files = await findRunFiles(t.runDir);
+    const dataName = (p: string, i: number, role: string) => `data/${role}-${i}-${basename(p)}`;
+    const training = files.training.map((p, i) => dataName(p, i, 'train'));
+    const validation = files.validation.map((p, i) => dataName(p, i, 'validation'));
+    const entries: PackageEntry[] = [
+      ...(await trainerEntries(this.opts.trainerRoot)),
+      ...files.training.map((p, i) => ({ source: p, name: training[i]! })),
+      ...files.validation.map((p, i) => ({ source: p, name: validation[i]! })),
+    ];
+    this.opts.onStage?.('package');
+    const pkg = await buildWorkingDirPackage(entries, signal);
+    try {
+      if (!(await this.client.packageExists(pkg.uri, signal))) {
+        this.opts.onStage?.('upload', `${Math.round(pkg.bytes / 1024)} KB`);
+        await this.client.uploadPackage(pkg.uri, pkg.zipPath, signal);
+      }
+    } finally {
+      await pkg.dispose();
+    }
+    const config = t.makeConfig({ training, validation });
+    const configJson = JSON.stringify(config);
+    const python = this.opts.python ?? 'python';
+    // The config travels in the environment and is written into the job's own output folder (the working_dir
+    // is shared by every job of the same package). exec: Ray's SIGTERM on stop reaches the trainer itself.
+    const entrypoint = `mkdir -p "$PIXTUNE_OUTPUT_DIR" && printf '%s' "$PIXTUNE_TRAIN_CONFIG" > "$PIXTUNE_OUTPUT_DIR/config.json" && exec ${python} -m pixtune_trainer train --config "$PIXTUNE_OUTPUT_DIR/config.json"`;
+    this.opts.onStage?.('submit');
+    const id = await this.client.submit(
+      {
+        entrypoint,
+        submission_id: t.submissionId,
+        runtime_env: {
+          working_dir: pkg.uri,
+          env_vars: { PIXTUNE_OUTPUT_DIR: t.outputDir, PIXTUNE_TRAIN_CONFIG: configJson, RAY_JOB_STOP_WAIT_TIME_S: String(this.opts.stopGraceSeconds ?? 120), PYTHONUNBUFFERED: '1' },
+        },
+        metadata: {
+          [META.marker]: '1',
+          [META.trainingId]: t.trainingId,
+          [META.runDir]: t.runDir,
+          [META.runName]: runDisplayName(t.runDir),
+          [META.baseModel]: t.baseModel,
+          [META.outputDir]: t.outputDir,
+          [META.config]: configJson,
+          ...(t.resumeOf ? { [META.resumeOf]: t.resumeOf } : {}),
+        },
+      },
+      signal,
+    );
+    return this.get(id, signal);
+  }
+
+  async get(id: string, signal?: AbortSignal): Promise<TrainingJobView> {
+    const details = await this.client.get(id, signal);
+    let log = await this.client.logs(id, signal);
+    // A resumed training shows the whole curve: the earlier jobs' steps first (a later job's step wins).
+    const before = details.metadata?.[META.resumeOf];
+    if (before) log = (await this.earlierLogs(before, signal)) + '\n' + log;
+    return this.view(details, log);
+  }
+
+  private async earlierLogs(id: string, signal?: AbortSignal, depth = 0): Promise<string> {
+    if (depth > 20) return '';
+    try {
+      const d = await this.client.get(id, signal);
+      const own = await this.client.logs(id, signal);
+      const prev = d.metadata?.[META.resumeOf];
+      return (prev ? (await this.earlierLogs(prev, signal, depth + 1)) + '\n' : '') + own;
+    } catch (err) {
+      // A deleted predecessor only shortens the curve.
+      if (err instanceof RayError && err.kind === 'not-found') return '';
+      throw err;
+    }
+  }
+
+  /** Pixtune's jobs on the cluster, newest first; without log-derived metrics (get() reads those). */
+  async list(signal?: AbortSignal): Promise<TrainingJobView[]> {
+    const all = await this.client.list(signal);
+    return all
+      .filter((j) => j.metadata?.[META.marker] === '1')
+      .map((j) => this.view(j, undefined))
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  async stop(id: string, signal?: AbortSignal): Promise<TrainingJobView> {
+    await this.client.stop(id, signal);
+    return this.get(id, signal);
+  }
+
+  logs(id: string, signal?: AbortSignal): Promise<string> {
+    return this.client.logs(id, signal);
+  }
+
+  async artefacts(id: string, signal?: AbortSignal): Promise<TrainingArtefacts> {
+    const d = await this.client.get(id, signal);
+    const events = readTrainerEvents(await this.client.logs(id, signal));
+    const outputDir = d.metadata?.[META.outputDir];
+    const adapter = events.adapterDir ?? (d.status === 'SUCCEEDED' && outputDir ? `${outputDir}/adapter` : undefined);
+    return {
+      adapter,
+      checkpoints: events.checkpoints,
+      metricsFile: outputDir ? `${outputDir}/metrics.jsonl` : undefined,
+      fetchHint: adapter
+        ? `The adapter is on the cluster at ${adapter} (on the node that ran the job, ${d.driver_node_id ?? 'the head node'}); with a storage path on shared storage every node and this machine can read it.`
+        : undefined,
+    };
+  }
+
+  /** Runs `python -m pixtune_trainer env --json` on the cluster (the capacity check's view of a node). */
+  async probeEnvironment(signal?: AbortSignal, timeoutMs = 120_000): Promise<unknown> {
+    const entries = await trainerEntries(this.opts.trainerRoot);
+    const pkg = await buildWorkingDirPackage(entries, signal);
+    try {
+      if (!(await this.client.packageExists(pkg.uri, signal))) await this.client.uploadPackage(pkg.uri, pkg.zipPath, signal);
+    } finally {
+      await pkg.dispose();
+    }
+    const id = await this.client.submit({ entrypoint: `${this.opts.python ?? 'python'} -m pixtune_trainer env --json`, runtime_env: { working_dir: pkg.uri }, metadata: { pixtune_probe: '1' } }, signal);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const d = await this.client.get(id, signal);
+      if (d.status === 'SUCCEEDED' || d.status === 'FAILED' || d.status === 'STOPPED') {
+        const log = await this.client.logs(id, signal);
+        await this.client.delete(id, signal).catch(() => undefined);
+        const line = log.split('\n').reverse().find((l) => l.trim().startsWith('{') && l.includes('"python"'));
+        if (d.status !== 'SUCCEEDED' || !line) throw new UserError(`The cluster could not run the trainer: ${logTail(log, 3) || d.message || d.status}`, 'Check that the cluster\'s Python has torch, transformers, peft and mistral-common.');
+        return JSON.parse(line);
+      }
+      if (Date.now() > deadline) {
+        await this.client.stop(id, signal).catch(() => undefined);
+        throw new UserError('The cluster did not run the environment check within two minutes.', 'Check that the cluster has free CPUs.');
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      signal?.throwIfAborted();
+    }
+  }
+
+  private view(d: RayJobDetails, log: string | undefined): TrainingJobView {
+    const meta = d.metadata ?? {};
+    const events = log !== undefined ? readTrainerEvents(log) : undefined;
+    let config: TrainerConfig | undefined;
+    try {
+      config = meta[META.config] ? (JSON.parse(meta[META.config]) as TrainerConfig) : undefined;
+    } catch {
+      config = undefined;
+    }
+    const status = rayStatus(d.status);
+    const createdAt = d.start_time ?? Date.now();
+    const failed = status === 'FAILED';
+    const outputDir = meta[META.outputDir];
+    const adapter = status === 'SUCCESS' ? (events?.adapterDir ?? (outputDir ? `${outputDir}/adapter` : undefined)) : undefined;
+    return {
+      id: d.submission_id ?? d.job_id ?? 'unknown',
+      backend: 'ray',
+      location: this.client.address,
+      status,
+      baseModel: meta[META.baseModel] ?? config?.base_model ?? 'unknown model',
+      runDir: meta[META.runDir],
+      createdAt,
+      updatedAt: d.end_time ?? Date.now(),
+      step: events?.lastStep,
+      totalSteps: events?.totalSteps,
+      message: failed ? (events?.error ?? d.message ?? undefined) : status === 'CANCELLED' ? 'Stopped.' : undefined,
+      logTail: failed && log ? logTail(log) : undefined,
+      hyperparameters: config ? shownHyperparameters(config) : {},
+      metrics: events?.metrics ?? [],
+      adapter,
+      // Ray keeps no trainer state itself: a checkpoint event in the log is what makes a resume worthwhile.
+      resumable: (status === 'CANCELLED' || status === 'FAILED') && Boolean(config) && (events ? events.checkpoints.length > 0 || (events.lastStep ?? 0) > 0 : true),
+    };
+  }
+}

@@ -1,0 +1,72 @@
+// The trainer's stdout: one JSON object per line with an "event" field (src/trainer/CONTRACT.md):
+// started, step, checkpoint, evaluated, finished, error. On Ray the job log is all we can read from
+// afar, so this is how a Ray job's metrics, progress and adapter location are known. Lines that are
+// not such objects (Ray's own log lines, warnings on stderr merged into the log) are ignored: nothing
+// is parsed by guesswork.
+import { z } from 'zod';
+import { trainerMetricSchema, type TrainerMetric } from './trainingBackend';
+
+const eventSchema = z.looseObject({ event: z.string() });
+
+export interface TrainerProgress {
+  metrics: TrainerMetric[];
+  totalSteps?: number;
+  lastStep?: number;
+  checkpoints: string[];
+  adapterDir?: string;
+  error?: string;
+  finished: boolean;
+}
+
+const optionalString = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+const optionalInt = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined);
+
+export function readTrainerEvents(log: string): TrainerProgress {
+  const byStep = new Map<number, TrainerMetric>();
+  const out: TrainerProgress = { metrics: [], checkpoints: [], finished: false };
+  for (const raw of log.split('\n')) {
+    const line = raw.trim();
+    if (!line.startsWith('{') || !line.includes('"event"')) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const ev = eventSchema.safeParse(value);
+    if (!ev.success) continue;
+    const e = ev.data as Record<string, unknown>;
+    switch (ev.data.event) {
+      case 'started':
+        out.totalSteps = optionalInt(e.total_steps) ?? out.totalSteps;
+        break;
+      case 'step':
+      case 'evaluated': {
+        const m = trainerMetricSchema.safeParse(e);
+        if (m.success) {
+          // An evaluation adds validation fields to the step it ran at.
+          const { event: _drop, ...fields } = m.data as TrainerMetric & { event?: string };
+          void _drop;
+          byStep.set(m.data.step, { ...byStep.get(m.data.step), ...fields });
+          out.lastStep = Math.max(out.lastStep ?? 0, m.data.step);
+        }
+        out.totalSteps = optionalInt(e.total_steps) ?? out.totalSteps;
+        break;
+      }
+      case 'checkpoint': {
+        const p = optionalString(e.path) ?? optionalString(e.checkpoint_dir);
+        if (p) out.checkpoints.push(p);
+        break;
+      }
+      case 'finished':
+        out.finished = true;
+        out.adapterDir = optionalString(e.adapter_dir) ?? out.adapterDir;
+        break;
+      case 'error':
+        out.error = optionalString(e.message) ?? optionalString(e.error) ?? out.error;
+        break;
+    }
+  }
+  out.metrics = [...byStep.values()].sort((a, b) => a.step - b.step);
+  return out;
+}

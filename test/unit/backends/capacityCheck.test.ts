@@ -1,0 +1,89 @@
+// The capacity arithmetic for the models users train, against the GPUs they have.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkCapacity, estimateMemory, identifyModel, type CapacityRequest } from '../../../src/core/jobs/backends/capacityCheck';
+
+const A100_80 = { gpuMemoryGb: [80], label: 'this machine' };
+const A100_40 = { gpuMemoryGb: [40], label: 'this machine' };
+const RTX_4090 = { gpuMemoryGb: [24], label: 'this machine' };
+const L4 = { gpuMemoryGb: [24], label: 'this machine' };
+const T4 = { gpuMemoryGb: [16], label: 'this machine' };
+const local = { kind: 'local-dir' as const };
+
+function req(id: string, over: Partial<CapacityRequest> = {}): CapacityRequest {
+  const m = identifyModel(id)!;
+  return { modelBillions: m.billions, modelName: m.name, precision: 'bf16', workers: 1, gpusPerWorker: 1, ...over };
+}
+
+test('the known models are recognised from hub ids and folder names', () => {
+  assert.equal(identifyModel('mistral-community/pixtral-12b')?.billions, 12.4);
+  assert.equal(identifyModel('mistralai/Pixtral-12B-2409')?.billions, 12.4);
+  assert.equal(identifyModel('mistralai/Mistral-Small-3.1-24B-Instruct-2503')?.billions, 24);
+  assert.equal(identifyModel('mistralai/Mistral-Small-3.2-24B-Instruct-2506')?.billions, 24);
+  assert.equal(identifyModel('/models/Ministral-3-3B-Instruct')?.billions, 3.8);
+  assert.equal(identifyModel('mistralai/Ministral-3-8B-Instruct')?.billions, 8.8);
+  assert.equal(identifyModel('mistralai/Ministral-3-14B-Instruct')?.billions, 14);
+  assert.equal(identifyModel('someone/llava-7b-hf')?.billions, 7);
+  // A folder with weights: the size of its weight files at 2 bytes per parameter.
+  assert.equal(identifyModel('/tmp/tiny-model', 8_000_000)?.billions, 0.004);
+  assert.equal(identifyModel('no-size-here'), undefined);
+});
+
+test('Pixtral-12B: bf16 needs an 80 GB or 40 GB card, not a 24 GB one; 4-bit fits 24 GB', () => {
+  const e = estimateMemory(req('pixtral-12b'));
+  // 12.4 B × 2 bytes = 24.8 GB weights, +20 % = 4.96, activations 0.25 × 12.4 = 3.1 → 32.9 GB.
+  assert.deepEqual(e, { weightsGb: 24.8, overheadGb: 5, activationsGb: 3.1, perDeviceGb: 32.9 });
+  assert.equal(checkCapacity(req('pixtral-12b'), A100_80, local).verdict, 'fits');
+  assert.equal(checkCapacity(req('pixtral-12b'), A100_40, local).verdict, 'fits');
+  const r = checkCapacity(req('pixtral-12b'), RTX_4090, local);
+  assert.equal(r.verdict, 'does-not-fit');
+  assert.match(r.wayOut.join(' '), /4-bit: about 11\.3 GB per GPU, which fits/);
+  assert.equal(checkCapacity(req('pixtral-12b', { precision: '4bit' }), RTX_4090, local).verdict, 'fits');
+});
+
+test('Mistral-Small-24B: bf16 fits only an 80 GB card; 4-bit fits a 24 GB card; split over two 40 GB cards', () => {
+  assert.equal(estimateMemory(req('mistral-small-3.1-24b')).perDeviceGb, 63.6);
+  assert.equal(checkCapacity(req('mistral-small-3.1-24b'), A100_80, local).verdict, 'fits');
+  const on40 = checkCapacity(req('mistral-small-3.1-24b'), { gpuMemoryGb: [40, 40], label: 'the Ray cluster at x' }, local);
+  assert.equal(on40.verdict, 'does-not-fit');
+  assert.match(on40.lines.join(' '), /the Ray cluster at x's GPUs have 40 GB \(about 36\.8 GB usable\)/);
+  assert.match(on40.wayOut.join(' '), /Split the model over 2 GPUs per worker/);
+  assert.equal(checkCapacity(req('mistral-small-3.1-24b', { gpusPerWorker: 2 }), { gpuMemoryGb: [40, 40], label: 'c' }, local).verdict, 'fits');
+  const q = checkCapacity(req('mistral-small-3.2-24b', { precision: '4bit' }), L4, local);
+  assert.equal(q.estimate.perDeviceGb, 21.8);
+  assert.equal(q.verdict, 'fits');
+  assert.equal(checkCapacity(req('mistral-small-3.2-24b', { precision: '4bit' }), T4, local).verdict, 'does-not-fit');
+});
+
+test('Ministral 3: 3B fits a 16 GB T4 in bf16; 8B needs 4-bit on 24 GB; 14B needs more than 40 GB in bf16', () => {
+  assert.equal(estimateMemory(req('ministral-3-3b')).perDeviceGb, 10.1);
+  assert.equal(checkCapacity(req('ministral-3-3b'), T4, local).verdict, 'fits');
+  assert.equal(estimateMemory(req('ministral-3-8b')).perDeviceGb, 23.3);
+  assert.equal(checkCapacity(req('ministral-3-8b'), RTX_4090, local).verdict, 'does-not-fit');
+  assert.equal(checkCapacity(req('ministral-3-8b', { precision: '4bit' }), RTX_4090, local).verdict, 'fits');
+  assert.equal(estimateMemory(req('ministral-3-14b')).perDeviceGb, 37.1);
+  assert.equal(checkCapacity(req('ministral-3-14b'), A100_40, local).verdict, 'does-not-fit');
+  assert.equal(checkCapacity(req('ministral-3-14b'), A100_80, local).verdict, 'fits');
+});
+
+test('longer sequences and bigger batches grow the activations; workers need one GPU set each', () => {
+  const base = estimateMemory(req('pixtral-12b'));
+  const big = estimateMemory(req('pixtral-12b', { batchSize: 2, maxSeqLen: 8192 }));
+  assert.equal(big.activationsGb, base.activationsGb * 4);
+  const r = checkCapacity(req('ministral-3-3b', { workers: 4 }), { gpuMemoryGb: [16, 16], label: 'the Ray cluster at x' }, local);
+  assert.equal(r.verdict, 'does-not-fit');
+  assert.match(r.lines.join(' '), /need 4 GPUs; the Ray cluster at x has 2/);
+});
+
+test('no GPU: CPU training in fp32 RAM, said plainly; a hub id needs the hub and disk', () => {
+  const tiny = { modelBillions: 0.004, modelName: 'tiny', precision: 'bf16' as const, workers: 1, gpusPerWorker: 0 };
+  const r = checkCapacity(tiny, { gpuMemoryGb: [], ramGb: 16, label: 'this machine' }, local);
+  assert.equal(r.verdict, 'cpu-only');
+  assert.match(r.lines.join(' '), /trains on CPU \(it has no GPU\)/);
+  assert.deepEqual(r.wayOut, []);
+  const big = checkCapacity(req('pixtral-12b', { gpusPerWorker: 0 }), { gpuMemoryGb: [], ramGb: 16, label: 'this machine' }, local);
+  assert.equal(big.verdict, 'does-not-fit');
+  const hub = checkCapacity(req('pixtral-12b'), { ...A100_80, freeDiskGb: 10 }, { kind: 'hub-id' });
+  assert.equal(hub.verdict, 'does-not-fit');
+  assert.match(hub.lines.join(' '), /about 24\.8 GB\) are downloaded from the Hugging Face hub.*Only 10 GB of disk/);
+});
