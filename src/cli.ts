@@ -2,7 +2,7 @@
 // Each subcommand lives in src/cli/<name>.ts and is loaded only when asked for, so `scan` never
 // loads the Mistral SDK and `jobs` never loads sharp.
 import type { CliIO, Subcommand } from './cli/common';
-import { describeFailure, printFailure, wantsJson } from './cli/common';
+import { describeFailure, printFailure, terminalSafeIO, wantsJson } from './cli/common';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
   scan: { summary: 'summarise a folder-per-class dataset (--check decodes every image)', load: async () => (await import('./cli/scan')).scanCommand },
@@ -56,7 +56,8 @@ function processIO(): CliIO & { stoppedBy: () => keyof typeof SIGNAL_EXIT | unde
 }
 
 async function main(argv: string[]): Promise<number> {
-  const io = processIO();
+  // Every line any subcommand prints is made terminal-safe here (server strings, file names).
+  const io = terminalSafeIO(processIO());
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h') {
     io.out(usage());

@@ -21,6 +21,26 @@ export function parseCliArgs<T extends NonNullable<ParseArgsConfig['options']>>(
   }
 }
 
+/**
+ * Folder names, job suffixes, model ids and server error messages are not ours: a control character
+ * (an escape sequence that clears the screen, retitles the terminal or rewrites the line) is shown
+ * as \\uXXXX instead of reaching the terminal. C0 and C1 controls and DEL; `keepNewlines` keeps the
+ * line breaks of our own multi-line text.
+ */
+export function printable(text: string, opts: { keepNewlines?: boolean } = {}): string {
+  const controls = opts.keepNewlines ? /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g : /[\u0000-\u001f\u007f-\u009f]/g;
+  return text.replace(controls, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * The CLI's stdout/stderr writers with every line made printable. cli.ts wraps the process's streams
+ * in this, so every subcommand (and any added later) inherits it; --json output stays valid JSON
+ * (JSON.stringify already escapes C0, and \\u0080-style escapes of C1 decode to the same string).
+ */
+export function terminalSafeIO<T extends CliIO>(io: T): T {
+  return { ...io, out: (t: string) => io.out(printable(t, { keepNewlines: true })), err: (t: string) => io.err(printable(t, { keepNewlines: true })) };
+}
+
 export function printJson(io: CliIO, value: unknown): void {
   io.out(JSON.stringify(value, null, 2));
 }

@@ -8,7 +8,7 @@ import { summarizeDataset } from '../core/dataset/summarizeDataset';
 import { BROKEN_IMAGE_KINDS, type HealthReport } from '../core/dataset/types';
 import { UsageError } from '../core/errors';
 import type { Subcommand } from './common';
-import { parseCliArgs, printJson } from './common';
+import { parseCliArgs, printJson, printable } from './common';
 
 const HELP = `Usage: pixtune scan <folder> [--json] [--check] [--images] [--no-nested] [--concurrency N]
 
@@ -34,11 +34,6 @@ Exit codes:
 
 /** How many skipped files the human output lists before pointing at --json. */
 const HUMAN_SKIPPED_LIMIT = 50;
-
-/** Folder names are user data: keep control characters (escape sequences) out of the terminal. */
-export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** Terminal columns a string takes: East Asian wide characters and emoji take two, combining marks none. */
 export function displayWidth(text: string): number {
