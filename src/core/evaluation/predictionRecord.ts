@@ -28,6 +28,8 @@ export const predictionRecordSchema = z.object({
   error: z.string().optional(),
   usage: usageSchema.optional(),
   latencyMs: z.number().nonnegative().optional(),
+  /** The model that answered (its id as the server names it); lets a predictions file name its model. */
+  model: z.string().optional(),
 });
 export type PredictionRecord = z.infer<typeof predictionRecordSchema>;
 
