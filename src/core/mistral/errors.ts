@@ -41,7 +41,7 @@ export const CLI_KEY_ACTION = 'Set MISTRAL_API_KEY to a valid key and try again.
 export const FINE_TUNING_RETIRED_MESSAGE =
   'Mistral retired hosted fine-tuning in 2026, so this server no longer creates or runs fine-tuning jobs.';
 export const FINE_TUNING_RETIRED_ACTION =
-  'Prepared training files, evaluation of base and existing fine-tuned models, and the sandbox (or another compatible server set in the settings) still work.';
+  'Train the open-weight models on this machine or on a Ray cluster instead (Pixtune: Train Model…, or pixtune train --backend local|ray); prepared training files, evaluation of base and existing fine-tuned models, and the sandbox still work.';
 
 export function fineTuningUnavailableError(status: number | undefined, endpoint: string, detail?: string): MistralError {
   return new MistralError('fine-tuning-unavailable', FINE_TUNING_RETIRED_MESSAGE, FINE_TUNING_RETIRED_ACTION, detail, status, endpoint);

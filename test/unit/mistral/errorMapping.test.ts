@@ -46,6 +46,8 @@ test('retired fine-tuning (410): raised once, not retried, then remembered witho
     assert.match(e.message, /retired hosted fine-tuning in 2026/);
     assert.match(e.action ?? '', /sandbox/);
     assert.match(e.action ?? '', /evaluation of base and existing fine-tuned models/);
+    // The way out names the backends that train today (issue 9).
+    assert.match(e.action ?? '', /on this machine or on a Ray cluster/);
     return true;
   });
   assert.equal(conn.jobs.availability, 'unavailable');

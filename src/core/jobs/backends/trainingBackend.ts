@@ -3,7 +3,7 @@
 // status vocabulary is the one those views already speak (the Mistral job statuses): each backend maps
 // its own states onto it here, once, so no view learns about Ray or process states.
 import { z } from 'zod';
-import type { FineTuningJob, JobCheckpoint } from '../../mistral/wireSchemas';
+import type { FineTuningJob, JobCheckpoint, JobStatus } from '../../mistral/wireSchemas';
 
 export const BACKEND_KINDS = ['local', 'ray', 'mistral'] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
@@ -14,8 +14,12 @@ export const BACKEND_LABELS: Record<BackendKind, string> = {
   mistral: 'Mistral API',
 };
 
-/** The statuses a training job can show, as the existing job views know them. */
-export type TrainingStatus = 'QUEUED' | 'STARTED' | 'RUNNING' | 'CANCELLATION_REQUESTED' | 'SUCCESS' | 'FAILED' | 'CANCELLED';
+/**
+ * The statuses a training job can show, as the existing job views know them. Ray and local jobs use
+ * QUEUED, STARTED, RUNNING, CANCELLATION_REQUESTED, SUCCESS, FAILED and CANCELLED (= stopped); the Mistral
+ * API adds its validation states.
+ */
+export type TrainingStatus = JobStatus;
 
 export function isTerminalTrainingStatus(s: string): boolean {
   return s === 'SUCCESS' || s === 'FAILED' || s === 'CANCELLED' || s === 'FAILED_VALIDATION';
