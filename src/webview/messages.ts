@@ -32,6 +32,8 @@ export const jobDetailsModelSchema = object({
   canStart: boolean(),
   canCancel: boolean(),
   hasModel: boolean(),
+  notice: optional(string()),
+  recorded: optional(boolean()),
 });
 
 // Fails to compile if the schema and the core's model drift apart (in either direction).

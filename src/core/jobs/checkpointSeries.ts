@@ -1,6 +1,8 @@
 // Chart series from a job's checkpoints. The service lists checkpoints newest first and may omit a
 // metric (validation only exists with a validation file), so every series is aligned on the step
-// axis with nulls for gaps, which the chart draws as breaks rather than zeros.
+// axis with nulls for gaps, which the chart draws as breaks rather than zeros. A job trained without a
+// validation file gets all-null validation series whatever the checkpoints say (a 0 there was never
+// measured), and the chart leaves them out.
 import type { JobCheckpoint } from '../mistral/wireSchemas';
 
 export interface CheckpointSeries {
@@ -12,7 +14,8 @@ export interface CheckpointSeries {
 
 const finite = (x: number | null | undefined): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 
-export function checkpointSeries(checkpoints: readonly JobCheckpoint[] | undefined): CheckpointSeries {
+export function checkpointSeries(checkpoints: readonly JobCheckpoint[] | undefined, opts: { withValidation?: boolean } = {}): CheckpointSeries {
+  const validated = opts.withValidation ?? true;
   const byStep = new Map<number, JobCheckpoint>();
   // A later report for the same step wins (the service may re-send a checkpoint with more metrics).
   for (const c of [...(checkpoints ?? [])].sort((a, b) => a.created_at - b.created_at)) byStep.set(c.step_number, c);
@@ -20,8 +23,8 @@ export function checkpointSeries(checkpoints: readonly JobCheckpoint[] | undefin
   return {
     steps: ordered.map((c) => c.step_number),
     trainLoss: ordered.map((c) => finite(c.metrics.train_loss)),
-    validLoss: ordered.map((c) => finite(c.metrics.valid_loss)),
-    validAccuracy: ordered.map((c) => finite(c.metrics.valid_mean_token_accuracy)),
+    validLoss: ordered.map((c) => (validated ? finite(c.metrics.valid_loss) : null)),
+    validAccuracy: ordered.map((c) => (validated ? finite(c.metrics.valid_mean_token_accuracy) : null)),
   };
 }
 

@@ -4,10 +4,13 @@
 import { jobFailureMessage } from '../mistral/jobSummary';
 import type { FineTuningJob } from '../mistral/wireSchemas';
 import { checkpointSeries, type CheckpointSeries } from './checkpointSeries';
+import { formatEpochs, minimumChargeNote } from './launchCost';
 import { formatCost, formatLoss, formatPercent, formatSeconds, formatTimestamp, formatTokens } from './formatJob';
 import { buildTimeline } from './jobTimeline';
 import { canCancel, canStart, statusLook } from './jobStatusView';
-import type { OwnEstimate } from './ownEstimate';
+import { scaleEstimate, type OwnEstimate } from './ownEstimate';
+
+export { scaleEstimate };
 
 export interface LabelledValue {
   label: string;
@@ -37,6 +40,10 @@ export interface JobDetailsModel {
   canStart: boolean;
   canCancel: boolean;
   hasModel: boolean;
+  /** A calm note above everything (e.g. "the sandbox was restarted; this is the saved record"). */
+  notice?: string;
+  /** Built from what was recorded about the job, not from the server: the page keeps a richer saved copy. */
+  recorded?: boolean;
 }
 
 export interface DetailsContext {
@@ -80,7 +87,10 @@ export function jobDetailsModel(job: FineTuningJob, ctx: DetailsContext): JobDet
 
   const m = job.metadata ?? undefined;
   const costs: LabelledValue[] = [];
-  if (m?.cost != null) costs.push({ label: ctx.isSandbox ? 'Cost (sandbox, not billed)' : 'Cost (service)', value: formatCost(m.cost, m.cost_currency) });
+  if (m?.cost != null) {
+    const why = minimumChargeNote(job, ctx.estimate);
+    costs.push({ label: ctx.isSandbox ? 'Cost (sandbox, not billed)' : 'Cost (service)', value: `${formatCost(m.cost, m.cost_currency)}${why ? ` (${why})` : ''}` });
+  }
   if (m?.train_tokens != null) costs.push({ label: 'Training tokens (service)', value: formatTokens(m.train_tokens) });
   if (m?.data_tokens != null) costs.push({ label: 'Data tokens (service)', value: formatTokens(m.data_tokens) });
   if (m?.expected_duration_seconds != null) costs.push({ label: 'Expected duration', value: formatSeconds(m.expected_duration_seconds) });
@@ -88,9 +98,9 @@ export function jobDetailsModel(job: FineTuningJob, ctx: DetailsContext): JobDet
   if (ctx.estimate) {
     const epochs = job.hyperparameters.epochs ?? ctx.estimate.epochs;
     const est = scaleEstimate(ctx.estimate, epochs);
-    // Epochs the service derived from a step count can be long decimals: two places are plenty.
-    const shown = Number(epochs.toFixed(2));
-    costs.push({ label: `Our estimate (${shown} epoch${shown === 1 ? '' : 's'})`, value: `${formatCost(est.cost, 'USD')}, ${formatTokens(est.trainTokens)} tokens` });
+    // Epochs the service derived from a step count can be long decimals ("203.528"): read as a person would.
+    const shown = formatEpochs(epochs);
+    costs.push({ label: `Our estimate (${shown} epoch${shown === '1' ? '' : 's'})`, value: `${formatCost(est.cost, 'USD')}, ${formatTokens(est.trainTokens)} tokens` });
   }
 
   const timeline = buildTimeline(job.events, { nowSeconds, active: look.active }).map((e) => ({
@@ -102,7 +112,8 @@ export function jobDetailsModel(job: FineTuningJob, ctx: DetailsContext): JobDet
     note: e.note,
   }));
 
-  const series = checkpointSeries(job.checkpoints);
+  // Without a validation file nothing was validated: whatever the service puts in those fields is not plotted.
+  const series = checkpointSeries(job.checkpoints, { withValidation: (job.validation_files ?? []).length > 0 });
   let latest: string | undefined;
   const n = series.steps.length;
   if (n) {
@@ -141,8 +152,3 @@ export function jobDetailsModel(job: FineTuningJob, ctx: DetailsContext): JobDet
   };
 }
 
-/** Our estimate was made for the run's default epochs; the job may use another count. */
-export function scaleEstimate(e: OwnEstimate, epochs: number): { trainTokens: number; cost: number } {
-  const trainTokens = e.dataTokens * epochs;
-  return { trainTokens, cost: Math.round((trainTokens / 1e6) * e.pricePerMillion * 100) / 100 };
-}

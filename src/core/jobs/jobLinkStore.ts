@@ -18,7 +18,7 @@ export interface LinkState {
  * has not said that it no longer knows the job.
  */
 export function linkAwaitsJob(link: JobLink): boolean {
-  if (!link.lastStatus || link.notFoundAt !== undefined) return false;
+  if (!link.lastStatus || link.notFoundAt !== undefined || link.declinedAt !== undefined) return false;
   return statusLook(link.lastStatus).active || link.lastStatus === 'CANCELLATION_REQUESTED';
 }
 
@@ -62,6 +62,13 @@ export class JobLinkStore {
     const link = this.get(jobId);
     if (!link || (link.lastStatus === status && (link.fineTunedModel ?? null) === (fineTunedModel ?? null) && link.notFoundAt === undefined)) return;
     await this.save({ ...link, lastStatus: status, fineTunedModel: fineTunedModel ?? null, notFoundAt: undefined });
+  }
+
+  /** Records that the user declined the job at the launch confirmation (it is then hidden from the list). */
+  async noteDeclined(jobId: string, at: number): Promise<void> {
+    const link = this.get(jobId);
+    if (!link || link.declinedAt !== undefined) return;
+    await this.save({ ...link, declinedAt: at });
   }
 
   /** Records that the job's server no longer knows the job (once; lastStatus is left as it was). */

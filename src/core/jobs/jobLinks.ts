@@ -19,6 +19,8 @@ export const jobLinkSchema = z.object({
    * lastStatus is kept as it was: no terminal status is invented, the link just stops being waited for.
    */
   notFoundAt: z.number().optional(),
+  /** When (ms) the user declined the job at the launch confirmation; it was cancelled and is not listed. */
+  declinedAt: z.number().optional(),
   fineTunedModel: z.string().nullish(),
   uploadedFiles: z.array(z.object({ path: z.string(), fileId: z.string(), role: z.enum(['training', 'validation']) })).default([]),
 });

@@ -36,6 +36,7 @@ export interface JobLinkRecords {
   get(jobId: string): JobLink | undefined;
   noteStatus(jobId: string, status: string, fineTunedModel: string | null | undefined): Promise<void>;
   noteNotFound(jobId: string, at: number): Promise<void>;
+  noteDeclined(jobId: string, at: number): Promise<void>;
 }
 
 export interface JobsWatcherOptions {
@@ -53,6 +54,8 @@ export interface JobsWatcherOptions {
 export interface JobEnded {
   job: FineTuningJob;
   server: WatchedServer;
+  /** The user asked to cancel it here: a job that ended otherwise (e.g. SUCCESS) got the cancel too late. */
+  cancelRequested?: boolean;
 }
 
 /** Listing stops after this many jobs; an account with more sees the newest ones. */
@@ -61,6 +64,8 @@ const MAX_LISTED = 1000;
 const FULL_LIST_EVERY = 8;
 /** Linked jobs missing from a full list that are asked for by id in one poll. */
 const MISSING_CHECKS_PER_POLL = 3;
+/** A job the user just started or cancelled is polled fast this long, even while its status stays put. */
+const ACTED_ON_MS = 60_000;
 
 export class JobsWatcher {
   private order: string[] = [];
@@ -79,6 +84,12 @@ export class JobsWatcher {
   private readonly missingChecked = new Set<string>();
   private generation = 0;
   private disposed = false;
+  /** Job id → until when (ms) it is polled fast because the user just acted on it. */
+  private readonly actedOn = new Map<string, number>();
+  /** Jobs the user asked to cancel from here (a later SUCCESS means the cancel came too late). */
+  private readonly cancelRequested = new Set<string>();
+  /** Jobs the user declined at the launch confirmation: cancelled on the server, not listed here. */
+  private readonly declined = new Set<string>();
 
   private readonly changed: ListenerSet<string[] | undefined>;
   private readonly ended: ListenerSet<JobEnded>;
@@ -117,7 +128,19 @@ export class JobsWatcher {
   }
 
   list(): FineTuningJob[] {
-    return this.order.map((id) => this.jobs.get(id)!).filter(Boolean);
+    return this.order.filter((id) => !this.declined.has(id)).map((id) => this.jobs.get(id)!).filter(Boolean);
+  }
+
+  /**
+   * Recorded jobs (links made when they were launched here) of this server that its list no longer holds: a
+   * restarted sandbox forgets its jobs, a real service may have deleted them. Shown as history; newest first.
+   */
+  history(): JobLink[] {
+    const server = this.serverValue;
+    if (this.stateValue !== 'ready' || !server) return [];
+    return Object.values(this.links.all())
+      .filter((l) => !this.jobs.has(l.jobId) && l.declinedAt === undefined && normalizeServerUrl(l.serverUrl) === normalizeServerUrl(server.url))
+      .sort((a, b) => b.createdAt - a.createdAt);
   }
 
   get(jobId: string): FineTuningJob | undefined {
@@ -137,6 +160,7 @@ export class JobsWatcher {
     this.jobs.clear();
     this.prints.clear();
     this.missingChecked.clear();
+    this.actedOn.clear();
     this.schedule.reset();
     this.setState('loading');
     this.changed.fire(undefined);
@@ -151,14 +175,39 @@ export class JobsWatcher {
     if (!was && visible && this.stateValue !== 'unavailable' && this.stateValue !== 'authFailed') void this.refresh();
   }
 
-  /** Stores a job we got from elsewhere (launch, start, cancel) and resumes fast polling. */
+  /** Stores a job we got from elsewhere (launch, start, cancel) and polls fast while it may move. */
   upsert(job: FineTuningJob): void {
     const isNew = !this.jobs.has(job.id);
+    if (!isTerminalJobStatus(job.status)) this.actedOn.set(job.id, Date.now() + ACTED_ON_MS);
     this.track(job);
     if (isNew) this.order = [job.id, ...this.order.filter((id) => id !== job.id)];
     this.changed.fire(isNew ? undefined : [job.id]);
     this.schedule.reset();
     this.scheduleNext(true);
+  }
+
+  /** The user asked to cancel this job; remembered so that a job that finishes anyway says the cancel came too late. */
+  noteCancelRequested(jobId: string): void {
+    this.cancelRequested.add(jobId);
+  }
+
+  /**
+   * The user declined the job at the launch confirmation (or cancelled while it was validated): it leaves the
+   * list at once, for good (the link records it), and its cancellation is not announced.
+   */
+  async decline(jobId: string): Promise<void> {
+    this.declined.add(jobId);
+    this.actedOn.delete(jobId);
+    this.changed.fire(undefined);
+    await this.links.noteDeclined(jobId, Date.now()).catch((e: unknown) => this.log.warn(`jobs: cannot update the run folder link: ${errorMessage(e)}`));
+  }
+
+  /** Will this job change without anyone acting: running, cancelling, started but not yet running, or just acted on? */
+  private moves(j: FineTuningJob, now = Date.now()): boolean {
+    if (isTerminalJobStatus(j.status)) return false;
+    if (statusLook(j.status).active || j.status === 'CANCELLATION_REQUESTED') return true;
+    if (j.status === 'VALIDATED' && j.auto_start) return true;
+    return (this.actedOn.get(j.id) ?? 0) > now;
   }
 
   /**
@@ -191,6 +240,7 @@ export class JobsWatcher {
       }
       const conn = await this.source.connection();
       if (stale()) return;
+      for (const l of Object.values(this.links.all())) if (l.declinedAt !== undefined) this.declined.add(l.jobId);
       const full = this.pollCount % FULL_LIST_EVERY === 0 || this.runningCount() === 0;
       this.pollCount++;
       if (full) {
@@ -213,7 +263,7 @@ export class JobsWatcher {
         if (!(await this.checkMissingLinks(conn, info, new Set(ids), signal, stale))) return;
       }
       // Details (checkpoints, events) for jobs that move, and for jobs shown in a details panel.
-      const moving = this.list().filter((j) => statusLook(j.status).active || this.visibleSources.has(`panel:${j.id}`));
+      const moving = this.list().filter((j) => this.moves(j) || this.visibleSources.has(`panel:${j.id}`));
       // Finished jobs get their final checkpoints once (a few per poll), so rows show the last loss.
       const finished = this.list().filter((j) => j.status === 'SUCCESS' && !j.checkpoints).slice(0, 5);
       const detailed = [...moving, ...finished];
@@ -294,16 +344,17 @@ export class JobsWatcher {
     // that ended while VS Code was closed or reloading is still announced (once: the link is updated below).
     const previous = before?.status ?? this.links.get(job.id)?.lastStatus;
     this.links.noteStatus(job.id, job.status, job.fine_tuned_model).catch((err) => this.log.warn(`jobs: cannot update the run folder link: ${errorMessage(err)}`));
-    if (previous && !isTerminalJobStatus(previous) && isTerminalJobStatus(job.status) && this.serverValue) {
-      this.ended.fire({ job, server: this.serverValue });
+    if (previous && !isTerminalJobStatus(previous) && isTerminalJobStatus(job.status) && this.serverValue && !this.declined.has(job.id)) {
+      this.ended.fire({ job, server: this.serverValue, ...(this.cancelRequested.delete(job.id) ? { cancelRequested: true } : {}) });
     }
+    if (isTerminalJobStatus(job.status)) this.actedOn.delete(job.id);
     return true;
   }
 
   private scheduleNext(changed: boolean, failed = false): void {
     this.clearTimer();
     if (this.disposed) return;
-    const anyActive = this.runningCount() > 0 || this.list().some((j) => j.status === 'CANCELLATION_REQUESTED');
+    const anyActive = this.list().some((j) => this.moves(j));
     const delay = this.schedule.next({
       changed,
       failed,

@@ -39,3 +39,8 @@ export async function readOwnEstimate(runDir: string): Promise<OwnEstimate | und
     return undefined;
   }
 }
+/** Our estimate was made for the run's default epochs; the job may use another count. */
+export function scaleEstimate(e: OwnEstimate, epochs: number): { trainTokens: number; cost: number } {
+  const trainTokens = e.dataTokens * epochs;
+  return { trainTokens, cost: Math.round((trainTokens / 1e6) * e.pricePerMillion * 100) / 100 };
+}

@@ -2,13 +2,15 @@
 // sequence (QUEUED → VALIDATING → VALIDATED → [waits for /start] → RUNNING → SUCCESS), reads and
 // validates its training files, reports cost/tokens/duration once validated, writes checkpoints
 // (newest first) with falling loss, and on success registers a fine-tuned model that has really
-// learnt the training images (a nearest-centroid classifier; see visionModel.ts).
-import { randomBytes, randomUUID } from 'node:crypto';
+// learnt the training images (a nearest-centroid classifier; see visionModel.ts). How long it runs and
+// what its checkpoints say come from trainingCurve.ts (they depend on the data and the step count).
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { TrainedModel } from './chatCompletion';
 import type { FileStore } from './fileStore';
 import { fineTunedModelId, resolveBaseModel, type FineTunedModel } from './modelCatalog';
 import { scanTrainingFile } from './trainingData';
-import { fitNearestCentroid } from './visionModel';
+import { fitNearestCentroid, predictNearestCentroid } from './visionModel';
+import { planRun, trainingCurve } from './trainingCurve';
 import { detailError, forbidExtraKeys, isRecord, nowSeconds, validationError } from './wire';
 import { pause } from './pause';
 
@@ -35,7 +37,7 @@ interface Job {
 }
 
 export interface JobTimings {
-  /** 1 = real-time-ish (a few seconds); 10 = ten times faster. */
+  /** 1 = a user can watch it (6–30 s of running, a checkpoint every few seconds); 10 = ten times faster. */
   speed: number;
 }
 
@@ -179,9 +181,10 @@ export class FineTuningJobStore {
     hp.training_steps = steps;
     hp.epochs ??= Number(((steps * TOKENS_PER_STEP) / dataTokens).toFixed(4));
     const trainTokens = steps * TOKENS_PER_STEP;
-    const expected = Math.round(60 + trainTokens / 15_000);
+    const plan = planRun(steps, this.timings.speed);
     w.metadata = {
-      expected_duration_seconds: expected,
+      // What this sandbox will really take once started (the real service states its own estimate).
+      expected_duration_seconds: Math.max(1, Math.round(plan.runSeconds)),
       cost: Number(Math.max(MIN_JOB_COST_USD, (trainTokens * USD_PER_MILLION_TOKENS) / 1e6).toFixed(2)),
       cost_currency: 'USD',
       train_tokens_per_step: TOKENS_PER_STEP,
@@ -194,21 +197,23 @@ export class FineTuningJobStore {
     await Promise.race([job.startRequested, pause(24 * 3600 * 1000, signal)]);
     this.setStatus(job, 'RUNNING');
     const model = fitNearestCentroid(examples);
-    const count = Math.min(steps, 8);
-    for (let k = 1; k <= count; k++) {
-      await pause(this.ms(4 / count), signal);
-      const step = Math.round((k * steps) / count);
-      const trainLoss = Number((0.02 + 1.6 * Math.exp((-4 * k) / count)).toFixed(5));
-      const hasValidation = ((w.validation_files as string[]) ?? []).length > 0;
-      w.checkpoints.unshift({
-        metrics: {
-          train_loss: trainLoss,
-          valid_loss: hasValidation ? Number((trainLoss * 1.15 + 0.01).toFixed(5)) : 0,
-          valid_mean_token_accuracy: hasValidation ? Number((1 - trainLoss / 2).toFixed(4)) : 0,
-        },
-        step_number: step,
-        created_at: nowSeconds(),
-      });
+    const right = examples.filter((e) => predictNearestCentroid(model, e.features) === e.label).length;
+    const metrics = trainingCurve(
+      {
+        dataKey: createHash('sha256').update(examples.map((e) => `${e.label}:${e.features.map((f) => f.toFixed(4)).join(',')}`).join('|')).digest('hex'),
+        classes: model.labels.length,
+        trainAccuracy: right / examples.length,
+        steps,
+        epochsPerStep: TOKENS_PER_STEP / Math.max(1, dataTokens),
+        learningRate: hp.learning_rate ?? 1e-4,
+        hasValidation: ((w.validation_files as string[]) ?? []).length > 0,
+      },
+      plan.checkpointSteps,
+    );
+    const pausePerCheckpoint = (plan.runSeconds * 1000) / plan.checkpointSteps.length;
+    for (const [k, step] of plan.checkpointSteps.entries()) {
+      await pause(Math.max(1, Math.round(pausePerCheckpoint)), signal);
+      w.checkpoints.unshift({ metrics: metrics[k]!, step_number: step, created_at: nowSeconds() });
       w.modified_at = nowSeconds();
     }
     const ftId = fineTunedModelId(w.model as string, (w.suffix as string | null) ?? this.workspace, w.id);

@@ -66,7 +66,7 @@ interface Harness {
   warnings: string[];
 }
 
-function watch(opts: { url?: string; key?: string; links?: JobLinkStore } = {}): Harness {
+function watch(opts: { url?: string; key?: string; links?: JobLinkStore; schedule?: typeof FAST } = {}): Harness {
   const url = opts.url ?? sandbox.url;
   const warnings: string[] = [];
   const log = { warn: (m: string) => warnings.push(m), info: () => {} };
@@ -86,7 +86,7 @@ function watch(opts: { url?: string; key?: string; links?: JobLinkStore } = {}):
     log,
     onUnavailable: (serverUrl) => unavailable.push(serverUrl),
     onState: (s) => states.push(s),
-    schedule: FAST,
+    schedule: opts.schedule ?? FAST,
   });
   watcher.onDidEndJob((e) => ended.push(e));
   open.push(watcher);
@@ -289,4 +289,71 @@ test('a hidden watcher with no active job stops polling; showing it polls again'
 
   h.watcher.setVisible('tree', true);
   await until('a poll after showing the view', () => jobRequests(sandbox) > before);
+});
+
+test('after Start, a job the server still shows as VALIDATED is polled fast until it has run, not at the idle pace', async () => {
+  const h = watch({ key: 'sandbox', schedule: { activeMs: 20, idleMs: 60_000, maxMs: 60_000, factor: 1.6 } });
+  const created = await createJob(false);
+  h.watcher.setVisible('tree', true);
+  await h.watcher.refresh();
+  await until('VALIDATED', async () => {
+    await h.watcher.refresh();
+    return h.watcher.get(created.id)?.status === 'VALIDATED';
+  });
+  const started = await conn.jobs.start(created.id);
+  assert.equal(started.status, 'VALIDATED', 'the start answer does not say RUNNING yet');
+  h.watcher.upsert(started);
+  assert.equal(h.watcher.pollScheduled, true);
+  await until('SUCCESS without a manual refresh', () => h.watcher.get(created.id)?.status === 'SUCCESS', 5000);
+});
+
+test('a job declined at the launch confirmation leaves the list at once, is not announced, and stays hidden', async () => {
+  const h = watch({ key: 'sandbox' });
+  const created = await createJob(false);
+  await linkFor(h.links, created.id, { lastStatus: 'QUEUED' });
+  h.watcher.upsert(created);
+  await until('VALIDATED', async () => {
+    await h.watcher.refresh();
+    return h.watcher.get(created.id)?.status === 'VALIDATED';
+  });
+  await h.watcher.decline(created.id);
+  assert.ok(!h.watcher.list().some((j) => j.id === created.id));
+  h.watcher.upsert(await conn.jobs.cancel(created.id));
+  await until('CANCELLED on the server', async () => {
+    await h.watcher.refresh();
+    return h.watcher.get(created.id)?.status === 'CANCELLED';
+  });
+  assert.deepEqual(h.ended, [], 'no "was cancelled" notification');
+  assert.ok(!h.watcher.list().some((j) => j.id === created.id));
+  assert.equal(typeof h.links.get(created.id)?.declinedAt, 'number');
+  const next = watch({ key: 'sandbox', links: h.links });
+  await next.watcher.refresh();
+  assert.ok(!next.watcher.list().some((j) => j.id === created.id), 'still hidden after a reload');
+  assert.ok(!next.watcher.history().some((l) => l.jobId === created.id));
+});
+
+test('a job that succeeds after the user asked to cancel it is announced as a cancel that came too late', async () => {
+  const h = watch({ key: 'sandbox' });
+  const created = await createJob(true);
+  await linkFor(h.links, created.id, { lastStatus: 'RUNNING' });
+  h.watcher.noteCancelRequested(created.id);
+  await until('SUCCESS', async () => {
+    await h.watcher.refresh();
+    return h.watcher.get(created.id)?.status === 'SUCCESS';
+  });
+  assert.deepEqual(h.ended.map((e) => [e.job.status, e.cancelRequested]), [['SUCCESS', true]]);
+});
+
+test('recorded jobs the (restarted) server no longer lists are history; other servers\' and declined ones are not', async (t) => {
+  const fresh = await startSandbox({ port: 0 });
+  t.after(() => fresh.close());
+  const h = watch({ url: fresh.url, key: 'sandbox' });
+  await linkFor(h.links, 'ftjob-old-1', { lastStatus: 'SUCCESS', serverUrl: fresh.url, createdAt: 100 });
+  await linkFor(h.links, 'ftjob-old-2', { lastStatus: 'RUNNING', serverUrl: fresh.url, createdAt: 200 });
+  await linkFor(h.links, 'ftjob-declined', { lastStatus: 'CANCELLED', serverUrl: fresh.url, declinedAt: 1 });
+  await linkFor(h.links, 'ftjob-other', { lastStatus: 'SUCCESS', serverUrl: 'https://api.mistral.ai' });
+  assert.deepEqual(h.watcher.history(), [], 'nothing before the server has answered');
+  await h.watcher.refresh();
+  assert.deepEqual(h.watcher.history().map((l) => l.jobId), ['ftjob-old-2', 'ftjob-old-1']);
+  assert.deepEqual(h.watcher.list(), []);
 });

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTimeline } from '../../../src/core/jobs/jobTimeline';
 import { checkpointSeries, latestCheckpoint } from '../../../src/core/jobs/checkpointSeries';
-import { T0 } from './fixtures';
+import { jobDetailsModel } from '../../../src/core/jobs/jobDetailsModel';
+import { T0, wireJob } from './fixtures';
 
 const ev = (status: string, t: number, extra: Record<string, unknown> = {}) => ({ name: 'status-updated', data: { status, ...extra }, created_at: T0 + t });
 
@@ -47,4 +48,13 @@ test('a re-sent checkpoint for the same step replaces the earlier one; no checkp
   assert.deepEqual(s.steps, [10]);
   assert.deepEqual(s.validLoss, [0.7]);
   assert.deepEqual(checkpointSeries(undefined), { steps: [], trainLoss: [], validLoss: [], validAccuracy: [] });
+});
+
+test('a job without a validation file plots no validation curve, even when its checkpoints carry zeros', () => {
+  const zeros = { metrics: { train_loss: 0.4, valid_loss: 0, valid_mean_token_accuracy: 0 }, step_number: 1, created_at: T0 + 5 };
+  const m = jobDetailsModel(wireJob({ status: 'SUCCESS', validation_files: [], checkpoints: [zeros], hyperparameters: { learning_rate: 1e-4, training_steps: 1 } }), { nowMs: T0 * 1000, serverLabel: 'Sandbox', isSandbox: true });
+  assert.deepEqual(m.series, { steps: [1], trainLoss: [0.4], validLoss: [null], validAccuracy: [null] });
+  assert.equal(m.latest, 'step 1 of 1 · train loss 0.4');
+  // With a validation file the same checkpoint's values are measurements and are kept.
+  assert.deepEqual(checkpointSeries([zeros], { withValidation: true }).validLoss, [0]);
 });
