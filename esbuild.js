@@ -4,7 +4,7 @@
 // is bundled so the VSIX stays small. --production minifies and drops source maps (what the VSIX ships);
 // --watch rebuilds on change and logs each rebuild's errors in the problem-matcher format VS Code understands.
 const esbuild = require('esbuild');
-const { cpSync, existsSync, mkdirSync } = require('node:fs');
+const { cpSync, existsSync, mkdirSync, rmSync } = require('node:fs');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -64,6 +64,13 @@ async function main() {
   // Codicons are served to webviews from dist/ (localResourceRoots), not from node_modules.
   cpSync('node_modules/@vscode/codicons/dist/codicon.css', 'dist/codicon.css');
   cpSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/codicon.ttf');
+  // The Python trainer ships in the VSIX as dist/trainer (src/ and scripts/ do not): its .py files, the pinned
+  // requirements and the script that builds its environment (run with PIXTUNE_REQUIREMENTS pointing here).
+  if (existsSync('src/trainer/pixtune_trainer')) {
+    rmSync('dist/trainer', { recursive: true, force: true });
+    cpSync('src/trainer', 'dist/trainer', { recursive: true, filter: (p) => !p.includes('__pycache__') && (!/\.[a-z0-9]+$/i.test(p) || /\.(py|txt)$/.test(p)) });
+    cpSync('scripts/setup-python.sh', 'dist/trainer/setup-python.sh');
+  }
 
   if (watch) {
     for (const b of builds) await (await esbuild.context({ ...b, plugins: [watchLogger] })).watch();

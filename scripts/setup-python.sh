@@ -16,7 +16,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-REQUIREMENTS="$ROOT/src/trainer/requirements.txt"
+# PIXTUNE_REQUIREMENTS: an installed extension has no src/; it runs the copy of this script in dist/trainer with it.
+REQUIREMENTS="${PIXTUNE_REQUIREMENTS:-$ROOT/src/trainer/requirements.txt}"
 CACHE_ROOT="${PIXTUNE_CACHE:-$HOME/.cache/pixtune}"
 BASE_PYTHON="${PIXTUNE_PYTHON:-python3}"
 MODE="${1:-}"
