@@ -14,8 +14,11 @@ import { withImageProgress } from '../imageProgress';
 import { estimateSettings } from '../datasetSettings';
 import { pixtuneFolderFor, scratchFolder } from '../workspaceFolders';
 import { askPrepareOptions } from './askPrepareOptions';
+import { showSkipped } from './showSkipped';
+import { skippedImagesOnly } from '../../core/training/planPreparation';
 
 const OPTIONS_KEY = 'pixtune.prepareOptions.v1';
+const SHOW_SKIPPED = 'Show Skipped';
 /** The extension host shares libuv's small thread pool with VS Code itself: keep image work bounded. */
 const HOST_CONCURRENCY = 2;
 
@@ -44,9 +47,14 @@ export async function generateTrainingData(
   if (!dataset) throw new UserError(`${basename(root)} could not be scanned.`, 'Check that the folder exists and is readable.');
   if (dataset.classes.filter((c) => c.images.length).length < 2) throw new UserError(`${basename(root)} needs at least two classes with images to train a classifier.`);
 
-  const answers = await askPrepareOptions(rememberedOptions(memento, root));
+  // The image-size step quotes the tiles' real size: the health check's finding, or a few headers read now.
+  const { probeUsualTileSize } = await import('../../core/dataset/usualTileSize');
+  const usualSize = store.get(root)?.health?.usualSize ?? (await probeUsualTileSize(dataset).catch(() => undefined));
+  const remember = (answers: PrepareOptionsInput) => memento.update(OPTIONS_KEY, { ...memento.get<Record<string, unknown>>(OPTIONS_KEY, {}), [root]: answers });
+  // Dismissed part-way, the answers so far are remembered too: the next run starts from them.
+  const answers = await askPrepareOptions(rememberedOptions(memento, root), usualSize, remember);
   if (!answers) return undefined;
-  await memento.update(OPTIONS_KEY, { ...memento.get<Record<string, unknown>>(OPTIONS_KEY, {}), [root]: answers });
+  await remember(answers);
   // Price and epochs of the estimate are settings (pixtune.training.*), not questions asked every run.
   const options = { ...answers, ...estimateSettings() };
 
@@ -69,7 +77,12 @@ export async function generateTrainingData(
     const write = plan.needsSharding ? 'Write in 500 MB Parts' : 'Generate';
     const buttons: string[] = [write];
     if (plan.duplicates.some((d) => d.crossSplit || d.crossClass)) buttons.push(`Drop Duplicates and ${plan.needsSharding ? 'Write in Parts' : 'Generate'}`);
-    const choice = await vscode.window.showInformationMessage(plainForNotification(summary.headline), { modal: true, detail: plainForNotification(summary.detail) }, ...buttons);
+    if (plan.skipped.length) buttons.push(SHOW_SKIPPED);
+    let choice: string | undefined;
+    // "Show Skipped" lists them, then the same question comes back.
+    while ((choice = await vscode.window.showInformationMessage(plainForNotification(summary.headline), { modal: true, detail: plainForNotification(summary.detail) }, ...buttons)) === SHOW_SKIPPED) {
+      await showSkipped(root, plan.skipped, `Skipped by Generate Training Data: ${basename(root)}`);
+    }
     if (!choice) return undefined;
     let finalOptions = options;
     if (choice.startsWith('Drop')) finalOptions = { ...finalOptions, dropDuplicates: true };
@@ -99,7 +112,12 @@ export async function generateTrainingData(
   log.info(`training data written to ${result.outDir}: ${result.files.map((f) => `${f.name} (${f.lines} lines)`).join(', ')}; ${result.skipped.length} skipped`);
   await onRunWritten(root);
   await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(result.reportPath));
-  const skipped = result.skipped.length ? ` ${result.skipped.length} image(s) were skipped; see the report.` : '';
-  void vscode.window.showInformationMessage(notice`Training data for ${basename(root)} is in ${basename(result.outDir)}.${skipped}`);
+  const skippedImages = skippedImagesOnly(result.skipped).length;
+  const skipped = skippedImages ? ` ${skippedImages} image${skippedImages === 1 ? ' was' : 's were'} skipped.` : '';
+  const written = result;
+  // Not awaited: the command ends now; the button lists the skipped files whenever it is clicked.
+  void vscode.window
+    .showInformationMessage(notice`Training data for ${basename(root)} is in ${basename(result.outDir)}.${skipped}`, ...(written.skipped.length ? [SHOW_SKIPPED] : []))
+    .then((b) => (b === SHOW_SKIPPED ? showSkipped(root, written.skipped, `Skipped in ${basename(written.outDir)}`) : undefined));
   return result.outDir;
 }
