@@ -42,6 +42,8 @@ export class BatchJobStore {
     private readonly lookupFineTuned: (id: string) => TrainedModel | undefined,
     private readonly timings: JobTimings,
     private readonly closing: AbortSignal,
+    /** Told the model of every line answered (the sandbox's per-model request counts). */
+    private readonly onLine: (model: unknown) => void = () => {},
   ) {}
 
   create(body: unknown): Record<string, unknown> {
@@ -127,6 +129,7 @@ export class BatchJobStore {
       const lineId = `batch-${prefix}-${n}-${randomUUID()}`;
       try {
         const body = isRecord(input.body) ? { ...input.body, model: input.body.model ?? w.model ?? undefined } : input.body;
+        this.onLine(isRecord(body) ? body.model : undefined);
         const answer = await completeChat(body, this.lookupFineTuned);
         ok.push({ id: lineId, line: JSON.stringify({ id: lineId, custom_id: input.custom_id, response: { status_code: 200, body: answer }, error: null }) });
         w.succeeded_requests = (w.succeeded_requests as number) + 1;

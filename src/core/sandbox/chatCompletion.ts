@@ -36,6 +36,33 @@ function texts(content: unknown): string[] {
   return [];
 }
 
+/** What a response_format asks for: JSON (no fence), and with a json_schema the label's enum, if any. */
+interface AnswerConstraint {
+  labels?: string[];
+  description: boolean;
+}
+
+function answerConstraint(format: unknown): AnswerConstraint | undefined {
+  if (!isRecord(format)) return undefined;
+  if (format.type === 'json_object') return { description: true };
+  if (format.type !== 'json_schema') return undefined;
+  const wrapper = isRecord(format.json_schema) ? format.json_schema : undefined;
+  const schema = wrapper && isRecord(wrapper.schema) ? wrapper.schema : undefined;
+  if (!schema) throw validationError([{ loc: ['body', 'response_format', 'json_schema', 'schema'], msg: 'Field required', type: 'missing' }]);
+  const props = isRecord(schema.properties) ? schema.properties : {};
+  const label = isRecord(props.label) ? props.label : undefined;
+  const labels = Array.isArray(label?.enum) ? label.enum.filter((x): x is string => typeof x === 'string') : undefined;
+  return { labels: labels?.length ? labels : undefined, description: 'image_description' in props };
+}
+
+function constrainedAnswer(label: string, c: AnswerConstraint, description?: string): string {
+  return JSON.stringify(c.description ? { image_description: description ?? `An aerial image that looks like ${label}.`, label } : { label });
+}
+
+function supportsVision(model: string, fineTuned: boolean): boolean {
+  return fineTuned || resolveBaseModel(model)?.vision !== false;
+}
+
 export async function completeChat(body: unknown, lookupFineTuned: (id: string) => TrainedModel | undefined): Promise<Record<string, unknown>> {
   if (!isRecord(body)) throw validationError([{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' }]);
   forbidExtraKeys(body, CHAT_KEYS);
@@ -74,6 +101,7 @@ export async function completeChat(body: unknown, lookupFineTuned: (id: string) 
     }
   }
 
+  const constraint = answerConstraint(body.response_format);
   let content: string;
   if (images.length === 0) {
     content = 'The Pixtune sandbox only answers questions about images: attach an image to the message.';
@@ -86,15 +114,18 @@ export async function completeChat(body: unknown, lookupFineTuned: (id: string) 
     }
     promptTokens += imageTokens(decoded.width, decoded.height) * images.length;
     const features = await imageFeatures(decoded.bytes);
+    const key = createHash('sha256').update(decoded.bytes).digest('hex');
+    if (!supportsVision(model, trained !== undefined)) throw apiError(400, `Model ${model} does not accept images.`);
     if (trained) {
-      const label = predictNearestCentroid(trained.model, features);
-      content = formatAnswer(label, trained.fenced, trained.descriptions[label]);
+      let label = predictNearestCentroid(trained.model, features);
+      // Constrained decoding can only emit a label of the schema's list.
+      if (constraint?.labels && !constraint.labels.includes(label)) label = baseModelLabel(constraint.labels, features, key, false);
+      content = constraint ? constrainedAnswer(label, constraint, trained.descriptions[label]) : formatAnswer(label, trained.fenced, trained.descriptions[label]);
     } else {
       const prompt = promptTexts.join('\n');
-      const classes = classesFromPrompt(promptTexts);
-      const key = createHash('sha256').update(decoded.bytes).digest('hex');
-      const label = baseModelLabel(classes.length ? classes : FALLBACK_CLASSES, features, key);
-      content = formatAnswer(label, /image_description|```/.test(prompt));
+      const classes = constraint?.labels ?? classesFromPrompt(promptTexts);
+      const label = baseModelLabel(classes.length ? classes : FALLBACK_CLASSES, features, key, !constraint?.labels);
+      content = constraint ? constrainedAnswer(label, constraint) : formatAnswer(label, /image_description|```/.test(prompt));
     }
   }
   const completionTokens = textTokens(content);

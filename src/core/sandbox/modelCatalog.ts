@@ -10,12 +10,15 @@ export interface BaseModelSpec {
   description: string;
   fineTuning: boolean;
   maxContext: number;
+  /** False for a text-only model (default true), so clients can be tested on a model that cannot see. */
+  vision?: boolean;
 }
 
 export const BASE_MODELS: BaseModelSpec[] = [
   { id: 'pixtral-12b-latest', aliases: ['pixtral-12b'], name: 'Pixtral 12B (sandbox)', description: 'Sandbox stand-in for Pixtral 12B: a small deterministic vision model.', fineTuning: true, maxContext: 131072 },
   { id: 'mistral-small-latest', aliases: ['mistral-small-2506'], name: 'Mistral Small (sandbox)', description: 'Sandbox stand-in for Mistral Small with vision.', fineTuning: false, maxContext: 131072 },
   { id: 'mistral-medium-latest', aliases: ['mistral-medium-2508'], name: 'Mistral Medium (sandbox)', description: 'Sandbox stand-in for Mistral Medium with vision.', fineTuning: false, maxContext: 131072 },
+  { id: 'codestral-latest', aliases: ['codestral-2508'], name: 'Codestral (sandbox)', description: 'Sandbox stand-in for a text-only model: it refuses images.', fineTuning: false, maxContext: 131072, vision: false },
 ];
 
 /** Retired ids: chat answers 410 naming the model, as a retired model would be refused. */
@@ -55,7 +58,7 @@ export function baseModelCard(m: BaseModelSpec) {
     object: 'model',
     created: CREATED,
     owned_by: 'mistralai',
-    capabilities: capabilities(true, m.fineTuning),
+    capabilities: capabilities(m.vision !== false, m.fineTuning),
     name: m.name,
     description: m.description,
     max_context_length: m.maxContext,

@@ -120,8 +120,9 @@ const INVENTED = ['unknown', 'cloud cover', 'shadow', 'mixed use', 'other'];
  * The base model's answer label: nearest class-name prototype by mean colour, with a per-image
  * deterministic perturbation; about 1 image in 20 gets a label outside the list.
  */
-export function baseModelLabel(classes: string[], f: Features, imageKey: string): string {
-  if (hashUnit(imageKey, 'invent') < 0.05 || classes.length === 0) {
+export function baseModelLabel(classes: string[], f: Features, imageKey: string, allowInvented = true): string {
+  // allowInvented false: decoding constrained to the class list (response_format with an enum).
+  if ((allowInvented && hashUnit(imageKey, 'invent') < 0.05) || classes.length === 0) {
     const pick = INVENTED.filter((l) => !classes.includes(l));
     const plural = classes.length ? `${classes[Math.floor(hashUnit(imageKey, 'which') * classes.length)]}s` : undefined;
     const options = plural && !classes.includes(plural) ? [...pick, plural] : pick;
