@@ -10,6 +10,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand
   validate: { summary: 'check a fine-tuning or batch JSONL file, with line-numbered errors', load: async () => (await import('./cli/validate')).validateCommand },
   sandbox: { summary: 'run a local Mistral-compatible server (files, batch, chat, models, fine-tuning jobs)', load: async () => (await import('./cli/sandbox')).sandboxCommand },
   jobs: { summary: 'fine-tuning jobs: list | get | start | cancel | create (upload, validate, estimate, start)', load: async () => (await import('./cli/jobs')).jobsCommand },
+  predict: { summary: 'run a model over a run\'s test split into predictions/<model>.jsonl (resumable; --import joins outside answers)', load: async () => (await import('./cli/predict')).predictCommand },
+  report: { summary: 'accuracy, per-class P/R/F1, confusion, invalid labels of a predictions file; --compare, --md, --html', load: async () => (await import('./cli/report')).reportCommand },
 };
 
 /** Shell convention for a process stopped by a signal: 128 + the signal number. */

@@ -15,6 +15,8 @@ import { FineTuningJobStore } from './fineTuningJobs';
 import { BASE_MODELS, baseModelCard, fineTunedModelCard, resolveBaseModel } from './modelCatalog';
 import { MultipartError, boundaryOf, parseMultipartToDisk } from './multipart';
 import { HttpError, apiError, sendJson, unauthorized, validationError } from './wire';
+import { ModelCounts } from './modelCounts';
+import { OPENAI_PREFIX, completeChatOpenAi, openAiModelList } from './openaiFlavour';
 
 /**
  * available: jobs run (the legacy service); retired: every job route answers 410 Gone (Mistral since
@@ -38,6 +40,8 @@ export interface SandboxOptions {
 export interface SandboxStats {
   /** "METHOD /route/{template}" → number of requests received (including faulted and refused ones). */
   requests: Record<string, number>;
+  /** Route ("POST /v1/chat/completions", "batch" for batch lines) → model → requests answered for it. */
+  models: Record<string, Record<string, number>>;
 }
 
 export interface Sandbox {
@@ -103,7 +107,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const closing = new AbortController();
   const files = new FileStore(dir);
   const jobs = new FineTuningJobStore(files, timings, closing.signal);
-  const batches = new BatchJobStore(files, (id) => jobs.trained.get(id), timings, closing.signal);
+  const modelCounts = new ModelCounts();
+  const batches = new BatchJobStore(files, (id) => jobs.trained.get(id), timings, closing.signal, (model) => modelCounts.add('batch', model));
   const faults = new FaultInjector(typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : opts.faults ?? []);
   const counts = new Map<string, number>();
   const maxUpload = opts.maxUploadBytes ?? 512 * 1024 * 1024;
@@ -114,7 +119,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
 
   const routes: Route[] = [
-    route('GET', '/sandbox/stats', ({ res }) => sendJson(res, 200, { requests: Object.fromEntries(counts) }), false),
+    route('GET', '/sandbox/stats', ({ res }) => sendJson(res, 200, { requests: Object.fromEntries(counts), models: modelCounts.snapshot() }), false),
     route('GET', '/v1/models', ({ res }) =>
       sendJson(res, 200, { object: 'list', data: [...BASE_MODELS.map(baseModelCard), ...jobs.fineTunedModels.map(fineTunedModelCard)] }),
     ),
@@ -186,7 +191,19 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     route('GET', '/v1/batch/jobs', ({ res, query }) => sendJson(res, 200, batches.list(query))),
     route('GET', '/v1/batch/jobs/{job_id}', ({ res, params, query }) => sendJson(res, 200, batches.get(params[0]!, query.get('inline') === 'true'))),
     route('POST', '/v1/batch/jobs/{job_id}/cancel', ({ res, params }) => sendJson(res, 200, batches.cancel(params[0]!))),
-    route('POST', '/v1/chat/completions', async ({ req, res }) => sendJson(res, 200, await completeChat(await readJson(req), (id) => jobs.trained.get(id)))),
+    route('POST', '/v1/chat/completions', async ({ req, res }) => {
+      const body = await readJson(req);
+      modelCounts.add('POST /v1/chat/completions', (body as { model?: unknown } | undefined)?.model);
+      sendJson(res, 200, await completeChat(body, (id) => jobs.trained.get(id)));
+    }),
+    // The OpenAI-compatible flavour (base URL <sandbox>/openai/v1), as vLLM or Ollama serve models.
+    route('GET', `${OPENAI_PREFIX}/models`, ({ res }) => sendJson(res, 200, openAiModelList(BASE_MODELS, jobs.fineTunedModels))),
+    route('POST', `${OPENAI_PREFIX}/chat/completions`, async ({ req, res }) => {
+      const body = await readJson(req);
+      modelCounts.add(`POST ${OPENAI_PREFIX}/chat/completions`, (body as { model?: unknown } | undefined)?.model);
+      const known = (id: string) => Boolean(resolveBaseModel(id) || jobs.fineTunedModels.some((m) => m.id === id));
+      sendJson(res, 200, await completeChatOpenAi(body, (id) => jobs.trained.get(id), known));
+    }),
   ];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -252,8 +269,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
     faults,
-    stats: () => ({ requests: Object.fromEntries(counts) }),
-    resetStats: () => counts.clear(),
+    stats: () => ({ requests: Object.fromEntries(counts), models: modelCounts.snapshot() }),
+    resetStats: () => {
+      counts.clear();
+      modelCounts.clear();
+    },
     close: async () => {
       closing.abort();
       await new Promise<void>((resolve) => {
