@@ -34,6 +34,8 @@ const allBuilds = [
   // One bundle per webview front end: the job details panel, and the review / gallery panel.
   { ...browser, entryPoints: { webview: 'src/webview/main.ts' } },
   { ...browser, entryPoints: { review: 'src/webview/review/main.ts' } },
+  // The training record preview (custom editor for a run's JSONL files).
+  { ...browser, entryPoints: { recordPreview: 'src/webview/recordPreview/main.ts' } },
 ];
 
 /** Logs the end of each watch rebuild the way the `$esbuild-watch` problem matcher expects. */

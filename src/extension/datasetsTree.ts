@@ -189,7 +189,11 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
         item.resourceUri = uri;
         item.description = `${node.lines} lines · ${formatBytes(node.bytes)}`;
         item.contextValue = 'runFile';
-        item.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
+        // A JSONL file opens as readable records (image, prompt, answer); the page has "Open as Text" for the raw lines.
+        item.command = node.name.endsWith('.jsonl')
+          ? { command: 'vscode.openWith', title: 'Preview Records', arguments: [uri, 'pixtune.recordPreview'] }
+          : { command: 'vscode.open', title: 'Open', arguments: [uri] };
+        item.tooltip = `${node.name}: ${item.description}\nClick to preview its records (image, prompt, answer).`;
         return item;
       }
       case 'more': {

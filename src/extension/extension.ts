@@ -11,6 +11,7 @@ import { generateTrainingData } from './training/generateTrainingData';
 import { validateJsonlCommand } from './training/validateJsonlCommand';
 import { openRunReport } from './training/openRunReport';
 import { registerJobs } from './jobs/registerJobs';
+import { RecordPreviewEditor } from './training/recordPreviewEditor';
 
 /** What activate() returns: used by the integration suite to observe state without scraping the UI. */
 export interface PixtuneApi {
@@ -48,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): PixtuneApi {
   context.subscriptions.push(jsonlDiagnostics);
   reg(CommandId.validateJsonl, (uri?: vscode.Uri) => validateJsonlCommand(jsonlDiagnostics, uri));
   reg(CommandId.openRunReport, (node?: DatasetTreeNode) => openRunReport(node));
+  RecordPreviewEditor.register(context, log);
   registerJobs(context, log);
 
   // Lets the Explorer's context menu offer dataset commands on folders that are datasets.
