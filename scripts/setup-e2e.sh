@@ -16,7 +16,8 @@ CACHE_ROOT="${PIXTUNE_CACHE:-$HOME/.cache/pixtune}"
 INSTALL_DIR="$CACHE_ROOT/code-server-$CODE_SERVER_VERSION"
 MARKER="$INSTALL_DIR/.pixtune-setup-complete"
 EXECUTABLE="$INSTALL_DIR/node_modules/.bin/code-server"
-APT_PACKAGES=(chromium libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev pkg-config ripgrep)
+# python3-sklearn: the evaluation metrics are checked against scikit-learn (test/unit/evaluation).
+APT_PACKAGES=(chromium libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev pkg-config ripgrep python3-sklearn)
 
 if [[ "${1:-}" == "--print-path" ]]; then
   echo "$EXECUTABLE"
