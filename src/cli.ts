@@ -12,6 +12,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand
   jobs: { summary: 'fine-tuning jobs: list | get | start | cancel | create (upload, validate, estimate, start)', load: async () => (await import('./cli/jobs')).jobsCommand },
   predict: { summary: 'run a model over a run\'s test split into predictions/<model>.jsonl (resumable; --import joins outside answers)', load: async () => (await import('./cli/predict')).predictCommand },
   report: { summary: 'accuracy, per-class P/R/F1, confusion, invalid labels of a predictions file; --compare, --md, --html', load: async () => (await import('./cli/report')).reportCommand },
+  train: { summary: 'train a LoRA adapter on this machine, a Ray cluster or the Mistral API (--backend local|ray|mistral)', load: async () => (await import('./cli/train')).trainCommand },
+  trainer: { summary: 'trainer setup: create or check the Python environment the local backend uses', load: async () => (await import('./cli/trainer')).trainerCommand },
 };
 
 /** Shell convention for a process stopped by a signal: 128 + the signal number. */

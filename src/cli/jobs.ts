@@ -25,6 +25,9 @@ Actions:
                                The suffix: letters, digits and dashes, at most 18 characters.
                                Ctrl+C before the start cancels the job.
 
+Training on this machine or a Ray cluster (see pixtune train):
+  list | get <id> [--wait] | stop <id> | resume <id> | logs <id>   with --backend local|ray [--address URL]
+
 Options:
   --server-url URL             default ${DEFAULT_SERVER_URL} (the key comes from MISTRAL_API_KEY)
   --json                       print the job as the API returns it
@@ -42,6 +45,8 @@ const DEFAULT_LEARNING_RATE = 1e-4;
 
 const OPTIONS = {
   'server-url': { type: 'string' },
+  backend: { type: 'string' },
+  address: { type: 'string' },
   json: { type: 'boolean' },
   wait: { type: 'boolean' },
   'poll-ms': { type: 'string' },
@@ -84,6 +89,8 @@ export const jobsCommand: Subcommand = async (argv, io) => {
     io.out(HELP);
     return values.help ? 0 : 2;
   }
+  // Training on this machine or a Ray cluster (issue 9): the backend-neutral actions live with `train`.
+  if (values.backend && values.backend !== 'mistral') return (await import('./train')).backendJobsCommand(action, positionals[1], values, io);
   const json = values.json === true;
   const pollMs = numberOption(values['poll-ms'], 'poll-ms', true) ?? 2000;
   const say = (text: string) => (json ? io.err(text) : io.out(text));
