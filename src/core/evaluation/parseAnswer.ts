@@ -106,6 +106,8 @@ function plainLabel(raw: string): string | undefined {
   t = t.replace(PLAIN_PREFIX, '').trim();
   t = t.replace(/^[*_`"'“”‘’\s]+|[*_`"'“”‘’\s.!]+$/g, '').trim();
   if (!t || t.split(/\s+/).length > 6) return undefined;
+  // Only something that looks like a label: no brackets, braces or other markup left over.
+  if (!/^[\p{L}\p{N}][\p{L}\p{N} _\-./&']*$/u.test(t)) return undefined;
   return t;
 }
 
