@@ -18,6 +18,11 @@ export const CommandId = {
   cancelJob: 'pixtune.cancelJob',
   copyModelId: 'pixtune.copyModelId',
   openJobDetails: 'pixtune.openJobDetails',
+  evaluateModel: 'pixtune.evaluateModel',
+  browseImages: 'pixtune.browseImages',
+  openReview: 'pixtune.openReview',
+  compareEvaluations: 'pixtune.compareEvaluations',
+  exportEvaluation: 'pixtune.exportEvaluation',
 } as const;
 
 export type CommandIdValue = (typeof CommandId)[keyof typeof CommandId];

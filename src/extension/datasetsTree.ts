@@ -7,6 +7,7 @@ import type { Problem } from '../core/dataset/types';
 import type { DatasetStore } from './datasetStore';
 import { CommandId } from './commandIds';
 import { listPreparedRuns, type PreparedRun } from '../core/training/listPreparedRuns';
+import { listEvaluations } from '../core/evaluation/listEvaluations';
 import { pixtuneFolderFor } from './workspaceFolders';
 import { datasetSettings } from './datasetSettings';
 import { countDataset, formatShare, plural, type DatasetCounts } from '../core/dataset/datasetCounts';
@@ -20,7 +21,8 @@ export type DatasetTreeNode =
   | { kind: 'more'; root: string; className: string; remaining: number }
   | { kind: 'runs'; root: string }
   | { kind: 'run'; root: string; runDir: string; run: PreparedRun }
-  | { kind: 'runFile'; root: string; runDir: string; name: string; bytes: number; lines: number };
+  | { kind: 'runFile'; root: string; runDir: string; name: string; bytes: number; lines: number }
+  | { kind: 'evaluation'; root: string; runDir: string; file: string; model: string; lines: number };
 
 const WARNING_ICON = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
 const ERROR_ICON = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
@@ -101,7 +103,10 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
       return (await this.runs(node.root)).map((run) => ({ kind: 'run', root: node.root, runDir: run.dir, run }));
     }
     if (node.kind === 'run') {
-      return node.run.files.map((f) => ({ kind: 'runFile', root: node.root, runDir: node.runDir, name: f.name, bytes: f.bytes, lines: f.lines }));
+      const files: DatasetTreeNode[] = node.run.files.map((f) => ({ kind: 'runFile', root: node.root, runDir: node.runDir, name: f.name, bytes: f.bytes, lines: f.lines }));
+      // The run's evaluations (predictions/<model>.jsonl), newest first, after its files.
+      const evaluations = (await listEvaluations(node.runDir)).map((e): DatasetTreeNode => ({ kind: 'evaluation', root: node.root, runDir: node.runDir, file: e.file, model: e.model, lines: e.lines }));
+      return [...files, ...evaluations];
     }
     if (node.kind === 'problems') {
       return this.datasetProblems(node.root).map((problem, index) => ({ kind: 'problem', root: node.root, index, problem }));
@@ -150,6 +155,7 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
       case 'run':
         return this.runsNode(node.root);
       case 'runFile':
+      case 'evaluation':
         return undefined; // run nodes are rebuilt on every listing; reveal is never needed for files
     }
   }
@@ -194,6 +200,16 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
           ? { command: 'vscode.openWith', title: 'Preview Records', arguments: [uri, 'pixtune.recordPreview'] }
           : { command: 'vscode.open', title: 'Open', arguments: [uri] };
         item.tooltip = `${node.name}: ${item.description}\nClick to preview its records (image, prompt, answer).`;
+        return item;
+      }
+      case 'evaluation': {
+        const item = new vscode.TreeItem(node.model, vscode.TreeItemCollapsibleState.None);
+        item.id = `evaluation:${node.file}`;
+        item.description = `${node.lines} predictions`;
+        item.iconPath = new vscode.ThemeIcon('graph');
+        item.contextValue = 'evaluation';
+        item.tooltip = `Evaluation of ${node.model}: ${node.lines} predictions\n${node.file}\nClick to open the review.`;
+        item.command = { command: CommandId.openReview, title: 'Open Review', arguments: [node] };
         return item;
       }
       case 'more': {

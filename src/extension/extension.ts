@@ -12,6 +12,7 @@ import { validateJsonlCommand } from './training/validateJsonlCommand';
 import { openRunReport } from './training/openRunReport';
 import { registerJobs } from './jobs/registerJobs';
 import { RecordPreviewEditor } from './training/recordPreviewEditor';
+import { registerEvaluation } from './evaluation/registerEvaluation';
 
 /** What activate() returns: used by the integration suite to observe state without scraping the UI. */
 export interface PixtuneApi {
@@ -50,7 +51,8 @@ export function activate(context: vscode.ExtensionContext): PixtuneApi {
   reg(CommandId.validateJsonl, (uri?: vscode.Uri) => validateJsonlCommand(jsonlDiagnostics, uri));
   reg(CommandId.openRunReport, (node?: DatasetTreeNode) => openRunReport(node));
   RecordPreviewEditor.register(context, log);
-  registerJobs(context, log);
+  const jobs = registerJobs(context, log);
+  registerEvaluation(context, log, { store, jobs });
 
   // Lets the Explorer's context menu offer dataset commands on folders that are datasets.
   const publishRoots = () => void vscode.commands.executeCommand('setContext', 'pixtune.datasetRoots', store.roots());

@@ -1,0 +1,239 @@
+// The review / gallery webview host: one panel per source (a predictions file, optionally compared with a
+// second one, or a dataset or class). The page says "ready" and gets the whole view once; it then asks for
+// thumbnails of what is on screen (made by the thumbnail cache, sent as webview URIs) and for a tile's details
+// by index. It never sends a path: every action names a tile index, checked against the view it was sent.
+// Panels open at a reload come back: the page keeps the source's key with setState, and the source itself is
+// kept in workspaceState under that key.
+import * as vscode from 'vscode';
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { ThumbnailCache } from '../../core/images/thumbnailCache';
+import { errorMessage } from '../../core/errors';
+import { reviewHostToWebviewSchema, reviewWebviewToHostSchema, type ReviewHostToWebview, type ReviewWebviewToHost } from '../../webview/review/reviewMessages';
+import type { LoadedReview, ReviewSource } from './reviewModel';
+import type { ReviewActions } from './reviewActions';
+
+export const REVIEW_VIEW_TYPE = 'pixtune.review';
+const SOURCES_KEY = 'pixtune.reviewSources';
+const THUMB_CHUNK = 24;
+
+const sourceSchema = z.union([
+  z.object({ kind: z.literal('evaluation'), runDir: z.string(), file: z.string(), compareFile: z.string().optional() }),
+  z.object({ kind: z.literal('gallery'), root: z.string(), className: z.string().optional() }),
+]);
+const restoredStateSchema = z.object({ key: z.string().min(1) });
+
+export interface OpenPanel {
+  panel: vscode.WebviewPanel;
+  source: ReviewSource;
+  loaded: LoadedReview;
+  /** Stops thumbnail work of a closed panel. */
+  abort: AbortController;
+}
+
+export class ReviewPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, OpenPanel>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly state: vscode.Memento,
+    private readonly thumbnails: ThumbnailCache,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly load: (source: ReviewSource, key: string) => Promise<LoadedReview>,
+    private readonly actions: () => ReviewActions,
+  ) {}
+
+  static keyOf(source: ReviewSource): string {
+    return createHash('sha1').update(JSON.stringify(source)).digest('hex').slice(0, 16);
+  }
+
+  /** Opens (or reveals and reloads) the panel of a source. */
+  async open(source: ReviewSource): Promise<void> {
+    const key = ReviewPanels.keyOf(source);
+    const loaded = await this.load(source, key);
+    await this.remember(key, source);
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.loaded = loaded;
+      existing.panel.reveal();
+      this.post(existing, { type: 'view', view: loaded.view });
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(REVIEW_VIEW_TYPE, this.title(loaded), vscode.ViewColumn.Active, this.options(loaded));
+    this.adopt(key, source, loaded, panel);
+  }
+
+  /** Replaces what an open panel shows (e.g. Compare With… on it), keeping the panel. */
+  async replace(current: OpenPanel, source: ReviewSource): Promise<void> {
+    const key = ReviewPanels.keyOf(source);
+    const loaded = await this.load(source, key);
+    await this.remember(key, source);
+    for (const [k, p] of this.panels) if (p === current) this.panels.delete(k);
+    this.panels.get(key)?.panel.dispose();
+    current.source = source;
+    current.loaded = loaded;
+    this.panels.set(key, current);
+    current.panel.title = this.title(loaded);
+    this.post(current, { type: 'view', view: loaded.view });
+  }
+
+  /** A panel VS Code brings back after a reload; closed when its source is gone or unreadable. */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const saved = restoredStateSchema.safeParse(state);
+    const source = saved.success ? sourceSchema.safeParse(this.state.get<Record<string, unknown>>(SOURCES_KEY)?.[saved.data.key]) : undefined;
+    if (!saved.success || !source?.success || this.panels.has(saved.data.key)) {
+      panel.dispose();
+      return;
+    }
+    let loaded: LoadedReview;
+    try {
+      loaded = await this.load(source.data, saved.data.key);
+    } catch (err) {
+      this.log.warn(`review: could not restore a panel: ${errorMessage(err)}`);
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = this.options(loaded);
+    panel.title = this.title(loaded);
+    this.adopt(saved.data.key, source.data, loaded, panel);
+  }
+
+  /** The panels showing a given run's evaluations (to reload after a new prediction run). */
+  openPanels(): OpenPanel[] {
+    return [...this.panels.values()];
+  }
+
+  /** Tells the page that a tile now lives in another class folder (or back in its own: `to` undefined). */
+  tileMoved(open: OpenPanel, index: number, to: string | undefined): void {
+    this.post(open, { type: 'moved', index, ...(to ? { to } : {}) });
+  }
+
+  private async remember(key: string, source: ReviewSource): Promise<void> {
+    const all = { ...(this.state.get<Record<string, unknown>>(SOURCES_KEY) ?? {}) };
+    all[key] = source;
+    // Only the sources of open panels are worth keeping; a long-lived workspace would otherwise collect them.
+    for (const k of Object.keys(all)) if (k !== key && !this.panels.has(k)) delete all[k];
+    await this.state.update(SOURCES_KEY, all);
+  }
+
+  private title(loaded: LoadedReview): string {
+    return loaded.view.mode === 'gallery' ? `Images: ${loaded.view.title}` : `Review: ${loaded.view.title}${loaded.otherModel ? ` vs ${loaded.otherModel}` : ''}`;
+  }
+
+  private options(loaded: LoadedReview): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [
+        vscode.Uri.joinPath(this.extensionUri, 'dist'),
+        vscode.Uri.joinPath(this.extensionUri, 'media'),
+        vscode.Uri.file(this.thumbnails.cacheDir),
+        vscode.Uri.file(loaded.datasetRoot),
+      ],
+    };
+  }
+
+  private adopt(key: string, source: ReviewSource, loaded: LoadedReview, panel: vscode.WebviewPanel): void {
+    const open: OpenPanel = { panel, source, loaded, abort: new AbortController() };
+    this.panels.set(key, open);
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'pixtune.svg');
+    panel.webview.html = this.html(panel.webview);
+    panel.onDidDispose(() => {
+      open.abort.abort();
+      for (const [k, p] of this.panels) if (p === open) this.panels.delete(k);
+    });
+    panel.webview.onDidReceiveMessage((raw: unknown) => {
+      const parsed = reviewWebviewToHostSchema.safeParse(raw);
+      if (!parsed.success) {
+        this.log.warn('review: ignored a malformed message from the webview');
+        return;
+      }
+      this.handle(open, parsed.data).catch((err) => {
+        if (open.abort.signal.aborted) return;
+        this.log.error(`review: ${parsed.data.type} failed`, err instanceof Error ? err : new Error(errorMessage(err)));
+        void vscode.window.showErrorMessage(`Pixtune: ${errorMessage(err)}`);
+      });
+    });
+  }
+
+  private async handle(open: OpenPanel, msg: ReviewWebviewToHost): Promise<void> {
+    const { loaded } = open;
+    if (msg.type === 'ready') return this.post(open, { type: 'view', view: loaded.view });
+    if (msg.type === 'thumbs') return this.sendThumbs(open, msg.indices);
+    if (msg.type === 'compare') return this.actions().compare(open);
+    if (msg.type === 'export') return this.actions().exportReport(open, msg.format);
+    const index = msg.index;
+    const image = loaded.images[index];
+    if (image === undefined) return; // an index from an older view: nothing to do
+    const uri = vscode.Uri.file(image);
+    switch (msg.type) {
+      case 'detail': {
+        const r = loaded.records?.[index];
+        const o = loaded.otherRecords?.[index];
+        return this.post(open, {
+          type: 'detail',
+          index,
+          imageUri: open.panel.webview.asWebviewUri(uri).toString(),
+          ...(r ? { raw: r.raw, ...(r.description ? { description: r.description } : {}), ...(r.error ? { error: r.error } : {}) } : {}),
+          ...(o ? { otherRaw: o.error ? `(no answer: ${o.error})` : o.raw } : {}),
+        });
+      }
+      case 'open':
+        await vscode.commands.executeCommand('vscode.open', uri);
+        return;
+      case 'reveal':
+        await vscode.commands.executeCommand('revealInExplorer', uri);
+        return;
+      case 'move':
+        return this.actions().move(open, index, msg.to);
+      case 'undoMove':
+        return this.actions().undoMove(open, index);
+    }
+  }
+
+  private async sendThumbs(open: OpenPanel, indices: number[]): Promise<void> {
+    const { webview } = open.panel;
+    for (let i = 0; i < indices.length; i += THUMB_CHUNK) {
+      const chunk = indices.slice(i, i + THUMB_CHUNK).filter((index) => open.loaded.images[index] !== undefined);
+      const thumbs = await this.thumbnails.getMany(chunk.map((index) => open.loaded.images[index]!), open.abort.signal);
+      this.post(open, {
+        type: 'thumbs',
+        items: chunk.map((index, k) => {
+          const t = thumbs[k]!;
+          return t.ok ? { index, uri: webview.asWebviewUri(vscode.Uri.file(t.file)).toString() } : { index, reason: t.reason };
+        }),
+      });
+    }
+  }
+
+  private post(open: OpenPanel, message: ReviewHostToWebview): void {
+    if (open.abort.signal.aborted) return;
+    // Validated on the way out too: a host bug should fail here, loudly, not draw garbage.
+    void open.panel.webview.postMessage(reviewHostToWebviewSchema.parse(message));
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = randomBytes(16).toString('base64');
+    const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...p)).toString();
+    const csp = [`default-src 'none'`, `img-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${asset('dist', 'codicon.css')}" id="vscode-codicon-stylesheet">
+<link rel="stylesheet" href="${asset('media', 'review.css')}">
+<title>Pixtune review</title>
+</head>
+<body data-view="review">
+<main id="root"><p class="loading">Loading…</p></main>
+<script nonce="${nonce}" src="${asset('dist', 'review.js')}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    for (const p of this.panels.values()) p.panel.dispose();
+  }
+}
