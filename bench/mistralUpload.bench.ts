@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   if (process.argv[2] === '--child') return child(process.argv[3]!, process.argv[4]!, process.argv[5]!);
   const dir = await mkdtemp(join(tmpdir(), 'pixtune-upload-bench-'));
   const { startSandbox } = await import('../src/core/sandbox/server');
-  const sandbox = await startSandbox({ port: 0 });
+  const sandbox = await startSandbox({ port: 0, apiKey: 'sandbox' });
   try {
     const path = join(dir, 'big.jsonl');
     await makeFile(path);

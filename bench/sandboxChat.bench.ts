@@ -5,7 +5,7 @@ import { createMistralConnection } from '../src/core/mistral/connection';
 import { startSandbox } from '../src/core/sandbox/server';
 
 async function main(): Promise<void> {
-  const sandbox = await startSandbox({ port: 0 });
+  const sandbox = await startSandbox({ port: 0, apiKey: 'sandbox' });
   try {
     const conn = createMistralConnection({ apiKey: 'sandbox', serverUrl: sandbox.url });
     const images = await Promise.all(

@@ -72,7 +72,7 @@ function numberOption(value: string | undefined, name: string, integer = false):
 
 function connect(io: CliIO, serverUrl: string | undefined): MistralConnection {
   const apiKey = io.env.MISTRAL_API_KEY?.trim();
-  if (!apiKey) throw new UserError('MISTRAL_API_KEY is not set.', 'Set MISTRAL_API_KEY (for the sandbox, the key is "sandbox") and try again.');
+  if (!apiKey) throw new UserError('MISTRAL_API_KEY is not set.', 'Set MISTRAL_API_KEY (for the sandbox, the key it printed as "key …") and try again.');
   return createMistralConnection({ apiKey, serverUrl: serverUrl ?? io.env.MISTRAL_SERVER_URL ?? DEFAULT_SERVER_URL, keyAction: CLI_KEY_ACTION });
 }
 

@@ -1,8 +1,10 @@
 // `pixtune sandbox`: the local Mistral-compatible server. Prints `listening http://127.0.0.1:PORT`
-// as its first stdout line (scripts and tests wait for it) and serves until Ctrl+C / SIGTERM.
+// as its first stdout line (scripts and tests wait for it), `key <KEY>` as its second (a random key
+// per start, so a page or process that learnt an old key cannot drive a new sandbox), and serves
+// until Ctrl+C / SIGTERM.
 import { UsageError } from '../core/errors';
 import { parseFaultSpec } from '../core/sandbox/faults';
-import { DEFAULT_SANDBOX_KEY, startSandbox, type FineTuningMode } from '../core/sandbox/server';
+import { startSandbox, type FineTuningMode } from '../core/sandbox/server';
 import { parseCliArgs, type Subcommand } from './common';
 
 const HELP = `Usage: pixtune sandbox [options]
@@ -13,7 +15,8 @@ offline rehearsal of the whole workflow. Its models are small and deterministic;
 Options:
   --port N                 port to listen on (default 0: any free port)
   --host H                 interface (default 127.0.0.1)
-  --api-key KEY            the only key accepted (default "${DEFAULT_SANDBOX_KEY}")
+  --api-key KEY            the only key accepted (default: a new random key each start, printed
+                           on the second line as "key <KEY>")
   --fine-tuning MODE       available (default) | retired (job routes answer 410 Gone, as Mistral
                            does since August 2026) | rejecting (create answers 422, as from March 2026)
   --speed N                run jobs N times faster (default 1: a few seconds per job)
@@ -44,7 +47,8 @@ export const sandboxCommand: Subcommand = async (argv, io) => {
 
   const sandbox = await startSandbox({ port, host: values.host, apiKey: values['api-key'], fineTuning: mode as FineTuningMode, speed, faults });
   io.out(`listening ${sandbox.url}`);
-  io.out(`Pixtune sandbox (not Mistral): use --server-url ${sandbox.url}${values['api-key'] ? ' with the key given in --api-key' : ` and the API key "${DEFAULT_SANDBOX_KEY}"`}.`);
+  io.out(`key ${sandbox.apiKey}`);
+  io.out(`Pixtune sandbox (not Mistral): use --server-url ${sandbox.url} with MISTRAL_API_KEY set to the key above.`);
   io.out(`Fine-tuning: ${mode}; speed ×${speed}${faults.length ? `; ${faults.length} fault rule(s)` : ''}. Stop with Ctrl+C.`);
 
   await new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 // Is the configured server the Pixtune sandbox? It must be labelled "Sandbox" everywhere, so a
 // rehearsal is never mistaken for Mistral. A loopback URL alone is not proof (it may be a proxy):
-// the sandbox answers GET /sandbox/stats, which Mistral does not have.
+// the sandbox answers GET /sandbox/identity (no key needed, nothing revealed), which Mistral does not have.
 import { DEFAULT_SERVER_URL } from '../mistral/connection';
 import { isLoopbackUrl, keyDestinationProblem } from '../net/keyDestination';
 
@@ -25,10 +25,10 @@ export async function probeSandbox(url: string, opts: { fetch?: typeof fetch; si
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? 2000);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   try {
-    const res = await f(`${url.replace(/\/+$/, '')}/sandbox/stats`, { signal });
+    const res = await f(`${url.replace(/\/+$/, '')}/sandbox/identity`, { signal });
     if (!res.ok) return false;
-    const body = (await res.json()) as { requests?: unknown };
-    return typeof body === 'object' && body !== null && typeof body.requests === 'object';
+    const body = (await res.json()) as { sandbox?: unknown };
+    return typeof body === 'object' && body !== null && body.sandbox === 'pixtune';
   } catch {
     return false;
   }

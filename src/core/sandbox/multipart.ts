@@ -2,8 +2,10 @@
 // on the way), so the sandbox accepts a 500 MB upload without holding it in memory.
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { finished } from 'node:stream/promises';
 
 export interface StoredPart {
   field: string;
@@ -73,7 +75,7 @@ export async function parseMultipartToDisk(
   let state: 'preamble' | 'after-delimiter' | 'headers' | 'body' | 'done' = 'preamble';
   let sink: PartSink | undefined;
   let total = 0;
-  const openSinks: WriteStream[] = [];
+  const openParts: { out: WriteStream; path: string }[] = [];
 
   const startPart = (headerBlock: string): PartSink => {
     const h = parseHeaders(headerBlock);
@@ -95,7 +97,11 @@ export async function parseMultipartToDisk(
     }
     const path = join(dir, randomUUID());
     const out = createWriteStream(path);
-    openSinks.push(out);
+    // A disk error (ENOSPC) or the destroy of a failed upload must never be an unhandled 'error'
+    // event: that would take the whole sandbox — and the extension host it runs in — down.
+    let failure: Error | undefined;
+    out.on('error', (e) => (failure ??= e));
+    openParts.push({ out, path });
     const hash = createHash('sha256');
     let bytes = 0;
     let lines = 0;
@@ -103,24 +109,18 @@ export async function parseMultipartToDisk(
     let head = '';
     return {
       async write(c) {
+        if (failure) throw failure;
         hash.update(c);
         bytes += c.length;
         for (let i = c.indexOf(10); i >= 0; i = c.indexOf(10, i + 1)) lines++;
         last = c[c.length - 1] ?? last;
         if (head.length < HEAD_BYTES) head += c.subarray(0, HEAD_BYTES - head.length).toString('utf8');
-        if (!out.write(c)) {
-          await new Promise<void>((resolve, reject) => {
-            const onError = (e: Error) => reject(e);
-            out.once('error', onError);
-            out.once('drain', () => {
-              out.off('error', onError);
-              resolve();
-            });
-          });
-        }
+        if (!out.write(c)) await drained(out, () => failure);
       },
       async end() {
-        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        if (failure) throw failure;
+        out.end();
+        await finished(out);
         // A last line without a trailing newline still counts.
         if (bytes > 0 && last !== 10) lines++;
         result.files.push({ field, filename: h.filename!, contentType: h.contentType, path, bytes, sha256: hash.digest('hex'), lines, head });
@@ -191,8 +191,34 @@ export async function parseMultipartToDisk(
       else buf = Buffer.alloc(0);
     }
     if (!isDone()) await process(true);
-  } finally {
-    for (const s of openSinks) if (!s.closed && !s.writableFinished) s.destroy();
+  } catch (err) {
+    // An aborted or refused upload leaves nothing behind: not the part being written, not the parts before it.
+    await Promise.all(openParts.map(({ out }) => (out.closed ? undefined : new Promise<void>((resolve) => out.destroy().once('close', () => resolve())))));
+    await removeStoredParts(openParts.map((p) => p.path));
+    throw err;
   }
   return result;
+}
+
+/** Deletes the files of parts (after a failed upload, or when the request is refused after parsing). */
+export async function removeStoredParts(paths: readonly string[]): Promise<void> {
+  await Promise.all(paths.map((p) => rm(p, { force: true })));
+}
+
+/** Resolves on 'drain', rejects on the stream's error (the permanent listener records it too). */
+function drained(out: WriteStream, failure: () => Error | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const f = failure();
+    if (f) return reject(f);
+    const onDrain = () => {
+      out.off('error', onError);
+      resolve();
+    };
+    const onError = (e: Error) => {
+      out.off('drain', onDrain);
+      reject(e);
+    };
+    out.once('drain', onDrain);
+    out.once('error', onError);
+  });
 }

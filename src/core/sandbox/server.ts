@@ -3,9 +3,6 @@
 // model. Start it with `startSandbox({ port: 0 })` (tests) or `pixtune sandbox` (users).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { BatchJobStore } from './batchJobs';
 import { completeChat } from './chatCompletion';
@@ -13,7 +10,8 @@ import { FaultInjector, parseFaultSpec, type FaultRule } from './faults';
 import { FileStore, fileWire, notFound } from './fileStore';
 import { FineTuningJobStore } from './fineTuningJobs';
 import { BASE_MODELS, baseModelCard, fineTunedModelCard, resolveBaseModel } from './modelCatalog';
-import { MultipartError, boundaryOf, parseMultipartToDisk } from './multipart';
+import { MultipartError, boundaryOf, parseMultipartToDisk, removeStoredParts } from './multipart';
+import { BodyBudget, RequestCounts, createSandboxTempDir, hostAllowed, randomSandboxKey } from './exposure';
 import { HttpError, apiError, sendJson, unauthorized, validationError } from './wire';
 import { ModelCounts } from './modelCounts';
 import { OPENAI_PREFIX, completeChatOpenAi, openAiModelList } from './openaiFlavour';
@@ -27,7 +25,7 @@ export type FineTuningMode = 'available' | 'retired' | 'rejecting';
 export interface SandboxOptions {
   port?: number;
   host?: string;
-  /** The only key accepted (default "sandbox"). */
+  /** The only key accepted; default: a random key for each start (Sandbox.apiKey). */
   apiKey?: string;
   fineTuning?: FineTuningMode;
   /** Job/batch speed-up factor: 1 ≈ a few seconds per job; tests use 20–100. */
@@ -35,6 +33,10 @@ export interface SandboxOptions {
   faults?: FaultRule[] | string;
   /** Largest accepted upload, bytes (default 512 MB, the documented limit). */
   maxUploadBytes?: number;
+  /** JSON request bodies held in memory at once across requests (default 256 MB). */
+  jsonBudgetBytes?: number;
+  /** Where the upload folder is made (default the OS temp folder). */
+  tempParent?: string;
 }
 
 export interface SandboxStats {
@@ -47,13 +49,15 @@ export interface SandboxStats {
 export interface Sandbox {
   url: string;
   port: number;
+  /** The key this sandbox accepts (random per start unless SandboxOptions.apiKey set one). */
+  apiKey: string;
+  /** Its upload folder (removed by close, and when the process exits). */
+  tempDir: string;
   faults: FaultInjector;
   stats(): SandboxStats;
   resetStats(): void;
   close(): Promise<void>;
 }
-
-export const DEFAULT_SANDBOX_KEY = 'sandbox';
 
 // The 410 body of the retired routes was never recorded publicly (MISTRAL_API_DETAILS §2.7, §10.1);
 // this is the documented uniform error shape with a plain message.
@@ -76,14 +80,23 @@ interface Route {
 }
 
 const JSON_LIMIT = 64 * 1024 * 1024;
+/** JSON bodies held at once across all requests (see BodyBudget). */
+const JSON_BUDGET = 256 * 1024 * 1024;
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readJson(req: IncomingMessage, budget: BodyBudget): Promise<unknown> {
+  if (Number(req.headers['content-length'] ?? 0) > JSON_LIMIT) throw apiError(413, 'Request Entity Too Large');
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > JSON_LIMIT) throw apiError(413, 'Request Entity Too Large');
-    chunks.push(c as Buffer);
+  try {
+    for await (const c of req) {
+      const n = (c as Buffer).length;
+      if (size + n > JSON_LIMIT) throw apiError(413, 'Request Entity Too Large');
+      if (!budget.take(n)) throw new HttpError(503, { object: 'error', message: 'The sandbox is busy reading other large requests; retry shortly.', type: 'server_error', param: null, code: null }, { 'retry-after': '1' });
+      size += n;
+      chunks.push(c as Buffer);
+    }
+  } finally {
+    budget.release(size);
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) return undefined;
@@ -100,17 +113,19 @@ function route(method: string, template: string, handler: Handler, auth = true):
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const apiKey = opts.apiKey ?? DEFAULT_SANDBOX_KEY;
+  const apiKey = opts.apiKey ?? randomSandboxKey();
   const mode: FineTuningMode = opts.fineTuning ?? 'available';
   const timings = { speed: opts.speed ?? 1 };
-  const dir = await mkdtemp(join(tmpdir(), 'pixtune-sandbox-'));
+  const temp = await createSandboxTempDir(opts.tempParent);
+  const dir = temp.dir;
+  const jsonBudget = new BodyBudget(opts.jsonBudgetBytes ?? JSON_BUDGET);
   const closing = new AbortController();
   const files = new FileStore(dir);
   const jobs = new FineTuningJobStore(files, timings, closing.signal);
   const modelCounts = new ModelCounts();
   const batches = new BatchJobStore(files, (id) => jobs.trained.get(id), timings, closing.signal, (model) => modelCounts.add('batch', model));
   const faults = new FaultInjector(typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : opts.faults ?? []);
-  const counts = new Map<string, number>();
+  const counts = new RequestCounts();
   const maxUpload = opts.maxUploadBytes ?? 512 * 1024 * 1024;
 
   const jobsGate = (op: 'create' | 'other'): void => {
@@ -119,7 +134,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
 
   const routes: Route[] = [
-    route('GET', '/sandbox/stats', ({ res }) => sendJson(res, 200, { requests: Object.fromEntries(counts), models: modelCounts.snapshot() }), false),
+    // Says "I am the Pixtune sandbox" and nothing else, without a key (Pixtune probes loopback URLs with it).
+    route('GET', '/sandbox/identity', ({ res }) => sendJson(res, 200, { sandbox: 'pixtune' }), false),
+    route('GET', '/sandbox/stats', ({ res }) => sendJson(res, 200, { requests: counts.snapshot(), models: modelCounts.snapshot() })),
     route('GET', '/v1/models', ({ res }) =>
       sendJson(res, 200, { object: 'list', data: [...BASE_MODELS.map(baseModelCard), ...jobs.fineTunedModels.map(fineTunedModelCard)] }),
     ),
@@ -134,13 +151,20 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const boundary = boundaryOf(req.headers['content-type']);
       if (!boundary) throw validationError([{ loc: ['body', 'file'], msg: 'Field required', type: 'missing' }]);
       const form = await parseMultipartToDisk(req, boundary, dir, maxUpload);
+      // Parts not kept (a refused request, extra file parts) are deleted, not left in the temp folder.
       const part = form.files.find((f) => f.field === 'file');
-      if (!part) throw validationError([{ loc: ['body', 'file'], msg: 'Field required', type: 'missing' }]);
-      const purpose = form.fields.purpose ?? 'fine-tune';
-      if (!['fine-tune', 'batch', 'ocr'].includes(purpose)) {
-        throw validationError([{ loc: ['body', 'purpose'], msg: "Input should be 'fine-tune', 'batch' or 'ocr'", type: 'enum', input: purpose }]);
+      await removeStoredParts(form.files.filter((f) => f !== part).map((f) => f.path));
+      try {
+        if (!part) throw validationError([{ loc: ['body', 'file'], msg: 'Field required', type: 'missing' }]);
+        const purpose = form.fields.purpose ?? 'fine-tune';
+        if (!['fine-tune', 'batch', 'ocr'].includes(purpose)) {
+          throw validationError([{ loc: ['body', 'purpose'], msg: "Input should be 'fine-tune', 'batch' or 'ocr'", type: 'enum', input: purpose }]);
+        }
+        sendJson(res, 200, fileWire(await files.addUpload(part, purpose)));
+      } catch (err) {
+        if (part) await removeStoredParts([part.path]);
+        throw err;
       }
-      sendJson(res, 200, fileWire(await files.addUpload(part, purpose)));
     }),
     route('GET', '/v1/files', ({ res, query }) => {
       const all = files.list({
@@ -169,7 +193,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }),
     route('POST', '/v1/fine_tuning/jobs', async ({ req, res, query }) => {
       jobsGate('create');
-      sendJson(res, 200, jobs.create(await readJson(req), query.get('dry_run') === 'true'));
+      sendJson(res, 200, jobs.create(await readJson(req, jsonBudget), query.get('dry_run') === 'true'));
     }),
     route('GET', '/v1/fine_tuning/jobs', ({ res, query }) => {
       jobsGate('other');
@@ -187,32 +211,38 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       jobsGate('other');
       sendJson(res, 200, jobs.cancel(params[0]!));
     }),
-    route('POST', '/v1/batch/jobs', async ({ req, res }) => sendJson(res, 200, batches.create(await readJson(req)))),
+    route('POST', '/v1/batch/jobs', async ({ req, res }) => sendJson(res, 200, batches.create(await readJson(req, jsonBudget)))),
     route('GET', '/v1/batch/jobs', ({ res, query }) => sendJson(res, 200, batches.list(query))),
     route('GET', '/v1/batch/jobs/{job_id}', ({ res, params, query }) => sendJson(res, 200, batches.get(params[0]!, query.get('inline') === 'true'))),
     route('POST', '/v1/batch/jobs/{job_id}/cancel', ({ res, params }) => sendJson(res, 200, batches.cancel(params[0]!))),
     route('POST', '/v1/chat/completions', async ({ req, res }) => {
-      const body = await readJson(req);
+      const body = await readJson(req, jsonBudget);
       modelCounts.add('POST /v1/chat/completions', (body as { model?: unknown } | undefined)?.model);
       sendJson(res, 200, await completeChat(body, (id) => jobs.trained.get(id)));
     }),
     // The OpenAI-compatible flavour (base URL <sandbox>/openai/v1), as vLLM or Ollama serve models.
     route('GET', `${OPENAI_PREFIX}/models`, ({ res }) => sendJson(res, 200, openAiModelList(BASE_MODELS, jobs.fineTunedModels))),
     route('POST', `${OPENAI_PREFIX}/chat/completions`, async ({ req, res }) => {
-      const body = await readJson(req);
+      const body = await readJson(req, jsonBudget);
       modelCounts.add(`POST ${OPENAI_PREFIX}/chat/completions`, (body as { model?: unknown } | undefined)?.model);
       const known = (id: string) => Boolean(resolveBaseModel(id) || jobs.fineTunedModels.some((m) => m.id === id));
       sendJson(res, 200, await completeChatOpenAi(body, (id) => jobs.trained.get(id), known));
     }),
   ];
 
+  const bindHost = opts.host ?? '127.0.0.1';
+  let port = 0; // set once listening; the Host check needs it
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const method = req.method ?? 'GET';
     const candidates = routes.filter((r) => r.re.test(url.pathname));
     const r = candidates.find((c) => c.method === method);
-    const key = `${method} ${r?.template ?? candidates[0]?.template ?? url.pathname}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    if (!hostAllowed(req.headers.host, port, bindHost)) {
+      req.resume();
+      // DNS rebinding: a page at attacker.example:PORT resolved to 127.0.0.1 still sends its own Host.
+      return sendJson(res, 421, { detail: 'Misdirected Request: the Host header does not name this sandbox.' });
+    }
+    counts.add(method, r?.template ?? candidates[0]?.template);
 
     const fault = r?.auth === false ? undefined : faults.take(method, url.pathname);
     if (fault?.kind === 'drop') {
@@ -261,15 +291,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     });
   } catch (err) {
     // A taken port must not leave the upload folder behind.
-    await rm(dir, { recursive: true, force: true });
+    await temp.remove();
     throw err;
   }
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const sandbox: Sandbox = {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
+    apiKey,
+    tempDir: dir,
     faults,
-    stats: () => ({ requests: Object.fromEntries(counts), models: modelCounts.snapshot() }),
+    stats: () => ({ requests: counts.snapshot(), models: modelCounts.snapshot() }),
     resetStats: () => {
       counts.clear();
       modelCounts.clear();
@@ -280,7 +312,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       });
-      await rm(dir, { recursive: true, force: true });
+      await temp.remove();
     },
   };
   return sandbox;

@@ -16,7 +16,7 @@ export async function setApiKey(access: ServerAccess, log: vscode.LogOutputChann
   if (bad) throw new UserError(bad, 'Fix the pixtune.serverUrl setting (user settings).');
   const key = await vscode.window.showInputBox({
     title: `Pixtune: API key for ${server.label}`,
-    prompt: server.kind === 'sandbox' ? 'The local sandbox accepts the key "sandbox".' : `Paste your Mistral API key (server: ${server.url}). It is kept in VS Code's secret storage.`,
+    prompt: server.kind === 'sandbox' ? 'Start Local Sandbox stores its key itself; a sandbox started with "pixtune sandbox" prints its key on its second line.' : `Paste your Mistral API key (server: ${server.url}). It is kept in VS Code's secret storage.`,
     password: true,
     ignoreFocusOut: true,
     placeHolder: 'API key',

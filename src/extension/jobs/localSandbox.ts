@@ -37,11 +37,12 @@ export class LocalSandbox implements vscode.Disposable {
   private listen(port: number): Promise<Sandbox> {
     if (this.running) return Promise.resolve(this.running);
     this.starting ??= (async () => {
-      const { startSandbox, DEFAULT_SANDBOX_KEY } = await import('../../core/sandbox/server');
+      const { startSandbox } = await import('../../core/sandbox/server');
       const cfg = vscode.workspace.getConfiguration('pixtune');
       const speed = cfg.get<number>('sandbox.speed') ?? 10;
       const fineTuning = cfg.get<'available' | 'retired' | 'rejecting'>('sandbox.fineTuning') ?? 'available';
-      const s = await startSandbox({ port, apiKey: DEFAULT_SANDBOX_KEY, speed, fineTuning });
+      // A random key per start (DNS-rebinding pages and other local processes cannot guess it).
+      const s = await startSandbox({ port, speed, fineTuning });
       this.running = s;
       this.access.markSandbox(s.url);
       this.log.info(`sandbox listening on ${s.url} (fine-tuning ${fineTuning}, speed ×${speed})`);
@@ -54,9 +55,8 @@ export class LocalSandbox implements vscode.Disposable {
 
   /** Stores the sandbox key for its URL (only if missing: storing fires a server/key change) and remembers the URL. */
   private async adopt(s: Sandbox): Promise<void> {
-    const { DEFAULT_SANDBOX_KEY } = await import('../../core/sandbox/server');
     const previous = this.remembered();
-    if ((await this.access.getKey(s.url)) !== DEFAULT_SANDBOX_KEY) await this.access.storeKey(DEFAULT_SANDBOX_KEY, s.url);
+    if ((await this.access.getKey(s.url)) !== s.apiKey) await this.access.storeKey(s.apiKey, s.url);
     await this.state.update(SANDBOX_MEMORY_KEY, { url: s.url, port: s.port } satisfies SandboxMemory);
     const stale = replacedSandboxUrl(previous, s.url);
     if (stale) {

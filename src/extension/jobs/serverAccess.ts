@@ -1,5 +1,5 @@
 // Which server Pixtune talks to and with which key. The key lives only in SecretStorage, one per
-// server URL, so starting the sandbox (key "sandbox") never overwrites the real Mistral key and
+// server URL, so starting the sandbox (its own random key) never overwrites the real Mistral key and
 // switching the URL back finds it again. The key is never put in settings, logs or messages.
 import * as vscode from 'vscode';
 import type { MistralConnection } from '../../core/mistral/connection';

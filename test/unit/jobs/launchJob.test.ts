@@ -23,7 +23,7 @@ let runDir: string;
 before(async () => {
   sandbox = await startSandbox({ port: 0, speed: 60 });
   retired = await startSandbox({ port: 0, fineTuning: 'retired' });
-  conn = createMistralConnection({ apiKey: 'sandbox', serverUrl: sandbox.url, retry: { initialDelayMs: 10 } });
+  conn = createMistralConnection({ apiKey: sandbox.apiKey, serverUrl: sandbox.url, retry: { initialDelayMs: 10 } });
   dir = await mkdtemp(join(tmpdir(), 'pixtune-launch-'));
   runDir = join(dir, '.pixtune', 'aid', 'run1');
   const fixture = await buildTrainingFixture(runDir, { classes: ['forest', 'river'], perClass: 6, testPerClass: 1, seed: 3 });
@@ -96,7 +96,7 @@ test('a launch stops at VALIDATED with the service cost and tokens, and nothing 
 });
 
 test('the retired service refuses once with "fine-tuning unavailable", and later job calls send nothing', async () => {
-  const rconn = createMistralConnection({ apiKey: 'sandbox', serverUrl: retired.url, retry: { initialDelayMs: 10 } });
+  const rconn = createMistralConnection({ apiKey: retired.apiKey, serverUrl: retired.url, retry: { initialDelayMs: 10 } });
   const run = await findRunFiles(runDir);
   await assert.rejects(createValidatedJob(rconn, run, choices, { pollMs: 50 }), (e: unknown) => e instanceof MistralError && e.kind === 'fine-tuning-unavailable' && /retired/.test(e.message));
   const sent = () => Object.entries(retired.stats().requests).filter(([k]) => k.includes('/v1/fine_tuning/jobs')).reduce((n, [, v]) => n + v, 0);
@@ -105,8 +105,21 @@ test('the retired service refuses once with "fine-tuning unavailable", and later
   assert.equal(sent(), 1, 'the client remembers the refusal');
 });
 
-test('the sandbox is recognised by its stats route; Mistral-like servers are not probed off loopback', async () => {
-  assert.equal(await probeSandbox(sandbox.url), true);
-  assert.equal(await probeSandbox('https://api.mistral.ai'), false);
-  assert.equal(await probeSandbox('http://127.0.0.1:9'), false, 'nothing listening: not a sandbox, and no throw');
+test('the sandbox is recognised by its identity route without a key; servers off loopback are never probed', async () => {
+  const asked: string[] = [];
+  const recording = (async (input: string | URL | Request, init?: RequestInit) => {
+    asked.push(String(input));
+    assert.equal(new Headers(init?.headers).get('authorization'), null, 'the probe never sends a key');
+    return fetch(input, init);
+  }) as typeof fetch;
+  assert.equal(await probeSandbox(sandbox.url, { fetch: recording }), true);
+  assert.deepEqual(asked, [`${sandbox.url}/sandbox/identity`]);
+  asked.length = 0;
+  // Off loopback the answer is "no" without a request (a skipped probe, not a failed one).
+  assert.equal(await probeSandbox('https://api.mistral.ai', { fetch: recording }), false);
+  assert.equal(await probeSandbox('http://127.attacker.example:8000', { fetch: recording }), false);
+  assert.deepEqual(asked, []);
+  // On loopback a failed probe is a request that got no sandbox answer.
+  assert.equal(await probeSandbox('http://127.0.0.1:9', { fetch: recording }), false, 'nothing listening: not a sandbox, and no throw');
+  assert.deepEqual(asked, ['http://127.0.0.1:9/sandbox/identity']);
 });

@@ -19,7 +19,7 @@ const files: Record<string, string> = {};
 
 before(async () => {
   sandbox = await startSandbox({ port: 0, speed: 2 });
-  conn = createMistralConnection({ apiKey: 'sandbox', serverUrl: sandbox.url, retry: { initialDelayMs: 10 } });
+  conn = createMistralConnection({ apiKey: sandbox.apiKey, serverUrl: sandbox.url, retry: { initialDelayMs: 10 } });
   dir = await mkdtemp(join(tmpdir(), 'pixtune-sbx-curve-'));
   for (const [name, opts] of Object.entries({ a: { seed: 3, perClass: 5 }, b: { seed: 9, perClass: 6, classes: ['forest', 'river', 'industrial'] } })) {
     const fx = await buildTrainingFixture(join(dir, name), { ...opts, testPerClass: 1 });

@@ -24,7 +24,7 @@ function recordingPolicy(opts: ConstructorParameters<typeof RetryPolicy>[0] = {}
 }
 
 function connect(opts: Partial<Parameters<typeof createMistralConnection>[0]> = {}): MistralConnection {
-  return createMistralConnection({ apiKey: 'sandbox', serverUrl: sandbox.url, retry: recordingPolicy(), ...opts });
+  return createMistralConnection({ apiKey: sandbox.apiKey, serverUrl: sandbox.url, retry: recordingPolicy(), ...opts });
 }
 
 function count(route: string): number {

@@ -56,13 +56,18 @@ after(async () => {
 test('sandbox: first stdout line is "listening <url>", it serves, and stops on SIGTERM', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname ?? __dirname, 'sandboxCliEntry.ts'), '--port', '0', '--fine-tuning', 'retired'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
-    const first = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', resolve);
+    const [first, second] = await new Promise<string[]>((resolve, reject) => {
+      const lines: string[] = [];
+      createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l) === 2 && resolve(lines));
       child.once('exit', (c) => reject(new Error(`exited ${c}`)));
     });
-    const m = /^listening (http:\/\/127\.0\.0\.1:\d+)$/.exec(first);
+    const m = /^listening (http:\/\/127\.0\.0\.1:\d+)$/.exec(first!);
     assert.ok(m, first);
-    const res = await fetch(`${m[1]}/v1/fine_tuning/jobs`, { headers: { authorization: 'Bearer sandbox' } });
+    // A random key per start, on the second line; the old fixed key "sandbox" is refused.
+    const key = /^key (sandbox-[\w-]{20,})$/.exec(second!)?.[1];
+    assert.ok(key, second);
+    assert.equal((await fetch(`${m[1]}/v1/fine_tuning/jobs`, { headers: { authorization: 'Bearer sandbox' } })).status, 401);
+    const res = await fetch(`${m[1]}/v1/fine_tuning/jobs`, { headers: { authorization: `Bearer ${key}` } });
     assert.equal(res.status, 410);
     assert.equal((await fetch(`${m[1]}/v1/models`)).status, 401);
     const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));

@@ -17,7 +17,7 @@ let fixture: TrainingFixture;
 
 before(async () => {
   sandbox = await startSandbox({ port: 0, speed: 40 });
-  conn = createMistralConnection({ apiKey: 'sandbox', serverUrl: sandbox.url, retry: { initialDelayMs: 10 } });
+  conn = createMistralConnection({ apiKey: sandbox.apiKey, serverUrl: sandbox.url, retry: { initialDelayMs: 10 } });
   dir = await mkdtemp(join(tmpdir(), 'pixtune-ft-'));
   fixture = await buildTrainingFixture(dir, { perClass: 10, testPerClass: 12, seed: 11 });
 });
@@ -131,7 +131,7 @@ test('bad training files fail validation with a readable message', async () => {
 test('a running job can be cancelled', async () => {
   const slowBox = await startSandbox({ port: 0, speed: 2 });
   try {
-    const c = createMistralConnection({ apiKey: 'sandbox', serverUrl: slowBox.url });
+    const c = createMistralConnection({ apiKey: slowBox.apiKey, serverUrl: slowBox.url });
     const up = await c.files.upload(fixture.trainPath, 'fine-tune');
     const job = await c.jobs.create({ model: 'pixtral-12b-latest', training_files: [{ file_id: up.file.id }], hyperparameters: { epochs: 1 }, auto_start: true });
     const cancelled = await c.jobs.cancel(job.id);

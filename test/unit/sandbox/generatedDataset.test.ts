@@ -16,7 +16,7 @@ let dir: string;
 
 before(async () => {
   sandbox = await startSandbox({ port: 0, speed: 50 });
-  conn = createMistralConnection({ apiKey: 'sandbox', serverUrl: sandbox.url });
+  conn = createMistralConnection({ apiKey: sandbox.apiKey, serverUrl: sandbox.url });
   dir = await mkdtemp(join(tmpdir(), 'pixtune-gen-'));
 });
 

@@ -17,7 +17,7 @@ let fixture: TrainingFixture;
 
 before(async () => {
   sandbox = await startSandbox({ port: 0, speed: 50 });
-  sdk = new Mistral({ apiKey: 'sandbox', serverURL: sandbox.url });
+  sdk = new Mistral({ apiKey: sandbox.apiKey, serverURL: sandbox.url });
   dir = await mkdtemp(join(tmpdir(), 'pixtune-sdk-'));
   fixture = await buildTrainingFixture(dir, { classes: ['forest', 'river'], perClass: 2, testPerClass: 2 });
 });
