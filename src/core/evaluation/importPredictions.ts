@@ -169,8 +169,8 @@ export async function importPredictions(opts: ImportOptions): Promise<ImportResu
       got.set(item.custom_id, rec);
     }
   }
-  if (!model) throw new UserError('The file does not say which model answered.', 'Give the model (--model) when importing.');
   if (got.size === 0) throw new UserError(`No line of ${opts.files.join(', ')} matches an image of this run's test split.`, 'Check that the file belongs to this run (custom_id is the image index in manifest.json).');
+  if (!model) throw new UserError('The file does not say which model answered.', 'Give the model (--model) when importing.');
   const out = opts.out ?? predictionsPath(opts.run.runDir, model);
   const appender = await PredictionsAppender.open(out);
   try {
