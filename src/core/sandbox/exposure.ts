@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isProcessAlive } from '../processAlive';
 
 /** A fresh key for each start: a page or process that knew an old one cannot use the new sandbox. */
 export function randomSandboxKey(): string {
@@ -71,15 +72,6 @@ export class BodyBudget {
 
 const TEMP_PREFIX = 'pixtune-sandbox-';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * The sandbox's upload folder, named after its process. Removed by close(); if the process dies
  * without close() ('exit' runs a synchronous removal — the only place sync fs is right, as no async
@@ -88,7 +80,7 @@ function alive(pid: number): boolean {
 export async function createSandboxTempDir(parent = tmpdir()): Promise<{ dir: string; remove: () => Promise<void> }> {
   for (const name of await readdir(parent).catch(() => [] as string[])) {
     const m = new RegExp(`^${TEMP_PREFIX}(\\d+)-`).exec(name);
-    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) await rm(join(parent, name), { recursive: true, force: true }).catch(() => undefined);
+    if (m && Number(m[1]) !== process.pid && !isProcessAlive(Number(m[1]))) await rm(join(parent, name), { recursive: true, force: true }).catch(() => undefined);
   }
   const dir = await mkdtemp(join(parent, `${TEMP_PREFIX}${process.pid}-`));
   const onExit = () => rmSync(dir, { recursive: true, force: true });

@@ -22,6 +22,7 @@ import { prepareOptionsSchema, type PrepareOptions, type PrepareOptionsInput } f
 import { progressReporter } from './progressReporter';
 import { resolveTemplate } from './promptTemplates';
 import { SPOOL_PREFIX, TileSpool, type SpoolSpan } from './tileSpool';
+import { isProcessAlive } from '../processAlive';
 
 export class EncodedTiles {
   private disposed = false;
@@ -138,16 +139,7 @@ async function removeAbandonedSpools(dir: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
     const pid = name.startsWith(SPOOL_PREFIX) ? Number(name.slice(SPOOL_PREFIX.length).split('.')[0]) : 0;
-    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    if (!pid || pid === process.pid || isProcessAlive(pid)) continue;
     await rm(join(dir, name), { force: true }).catch(() => undefined);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
