@@ -28,12 +28,16 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** Markdown text that renders as exactly these characters on one line (no links, code, HTML, tables). */
+/**
+ * Markdown text that renders as exactly these characters on one line (no links, code, HTML, emphasis,
+ * table cells). Values are never placed at the start of a line, so list and heading markers (# - + 1.)
+ * cannot take effect and are left as they are.
+ */
 export function escapeMarkdown(text: string): string {
   return text
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')
     .replace(/&/g, '&amp;')
-    .replace(/[\\`*_{}[\]()#+\-.!|<>~:]/g, '\\$&');
+    .replace(/[\\`*_{}[\]()!|<>~]/g, '\\$&');
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
