@@ -12,6 +12,7 @@ export const CommandId = {
   setApiKey: 'pixtune.setApiKey',
   clearApiKey: 'pixtune.clearApiKey',
   startSandbox: 'pixtune.startSandbox',
+  stopSandbox: 'pixtune.stopSandbox',
   launchFineTuning: 'pixtune.launchFineTuning',
   refreshJobs: 'pixtune.refreshJobs',
   startJob: 'pixtune.startJob',

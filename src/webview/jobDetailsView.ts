@@ -1,6 +1,8 @@
 // The job-details page: header with status and server badge, actions, failure, training curves,
 // summary, costs, hyperparameters, files and the status timeline. It says "ready", then redraws on
 // every `job` message; the last model is kept with setState so a hidden-and-shown panel redraws at once.
+// When the server can no longer show the job (a restarted sandbox, an unreachable server) the page keeps
+// the details it saved and puts the reason above them as a calm notice, not as an error in their place.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import { object, type infer as Infer } from 'zod/mini';
@@ -22,16 +24,19 @@ export function startJobDetails(vscode: VsCodeApi, root: HTMLElement): void {
   const send = (msg: WebviewToHost) => vscode.postMessage(msg);
   let chart: LossChart | undefined;
   let chartHost: HTMLElement | undefined;
+  let shown: JobModel | undefined;
 
-  const render = (job: JobModel) => {
-    vscode.setState({ job });
+  const render = (job: JobModel, save = true) => {
+    shown = job;
+    if (save) vscode.setState({ job });
     // The chart element is kept across redraws so uPlot updates in place instead of flickering.
     chartHost ??= el('div', { class: 'chart', role: 'img', 'aria-label': 'Training and validation loss per step' });
     const parts: (Node | undefined)[] = [
       header(job),
+      job.notice ? el('div', { class: 'notice', role: 'status' }, codicon('info'), ' ', job.notice) : undefined,
       actions(job, (a) => send({ type: 'action', action: a })),
       job.failure ? el('div', { class: 'failure', role: 'alert' }, codicon('error'), ' ', job.failure) : undefined,
-      section('Training curves', job.latest ? el('p', { class: 'latest' }, job.latest) : undefined, chartHost, job.series.steps.length ? undefined : el('p', { class: 'muted' }, job.active ? 'No checkpoint yet: the chart fills in while the job runs.' : 'This job reported no checkpoints.')),
+      section('Training curves', job.latest ? el('p', { class: 'latest' }, job.latest) : undefined, chartHost, chartCaption(job)),
       el('div', { class: 'grid' }, section('Job', table(job.summary)), section('Cost and tokens', job.costs.length ? table(job.costs) : el('p', { class: 'muted' }, 'The service fills these in once it has validated the data.')), section('Hyperparameters', table(job.hyperparameters)), section('Files', table(job.files))),
       section('Timeline', timeline(job)),
     ];
@@ -47,13 +52,29 @@ export function startJobDetails(vscode: VsCodeApi, root: HTMLElement): void {
     const parsed = hostToWebviewSchema.safeParse(event.data);
     if (!parsed.success) return; // not ours, or malformed: never draw unvalidated data
     const msg = parsed.data;
-    if (msg.type === 'job') render(msg.job);
-    else root.replaceChildren(el('p', { class: 'failure', role: 'alert' }, msg.message));
+    // What the page showed before (saved across the reload) stays, without actions that can no longer work.
+    const keepShown = (notice: string, extra: Partial<JobModel> = {}): JobModel | undefined =>
+      shown && !shown.recorded ? { ...shown, ...extra, notice, canStart: false, canCancel: false, active: false } : undefined;
+    if (msg.type === 'job') {
+      const richer = msg.job.recorded && shown?.id === msg.job.id ? keepShown(msg.job.notice ?? '', { recorded: true, hasModel: false }) : undefined;
+      render(richer ?? msg.job);
+    } else {
+      const kept = keepShown(msg.message);
+      if (kept) render(kept, false);
+      else root.replaceChildren(el('p', { class: 'notice', role: 'status' }, codicon('info'), ' ', msg.message));
+    }
   });
 
   const saved = savedStateSchema.safeParse(vscode.getState());
   if (saved.success) render(saved.data.job);
   send({ type: 'ready' });
+}
+
+function chartCaption(job: JobModel): HTMLElement | undefined {
+  const n = job.series.steps.length;
+  if (n === 0) return el('p', { class: 'muted' }, job.recorded ? 'The chart was not recorded with the job.' : job.active ? 'No checkpoint yet: the chart fills in while the job runs.' : 'This job reported no checkpoints.');
+  if (n === 1) return el('p', { class: 'muted' }, job.active ? 'One checkpoint so far: the curve grows with each new one.' : 'The job reported one checkpoint: each metric is a single point.');
+  return undefined;
 }
 
 function header(job: JobModel): HTMLElement {
@@ -71,7 +92,7 @@ function actions(job: JobModel, run: (a: JobAction) => void): HTMLElement {
   };
   const bar = el('div', { class: 'actions' });
   if (job.canStart) append(bar, button('Start', 'play', 'start', false));
-  if (job.canCancel) append(bar, button('Cancel Job', 'circle-slash', 'cancel'));
+  if (job.canCancel) append(bar, button(job.canStart ? 'Discard Job' : 'Stop Training', 'circle-slash', 'cancel'));
   if (job.hasModel) append(bar, button('Copy Model ID', 'copy', 'copyModelId'));
   append(bar, button('Refresh', 'refresh', 'refresh'));
   return bar;

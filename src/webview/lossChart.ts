@@ -1,6 +1,9 @@
 // The training curves of a job: train loss and validation loss (left axis) and validation token
 // accuracy (right axis, %) per checkpoint step, drawn by uPlot (small, maintained, canvas-based).
-// Colours come from the theme's chart variables and are re-read when the theme changes.
+// Colours come from the theme's chart variables and are re-read when the theme changes. Only measured
+// series are drawn (an all-null series is left out, axis and legend entry included); the legend shows the
+// latest values until the pointer picks a step; a chart of one or two checkpoints gets big points and an
+// x range around them, so a one-step job reads as a labelled dot rather than an empty frame.
 import uPlot from 'uplot';
 import { cssVar } from './dom';
 
@@ -70,6 +73,8 @@ export class LossChart {
       grid: { stroke: grid, width: 1, show: scale !== '%' },
       ticks: { stroke: grid, width: 1 },
     });
+    const few = s.steps.length <= 2;
+    const format = (v: number | null | undefined, scale: string) => (v == null ? '–' : scale === '%' ? `${v.toFixed(1)}%` : Number(v.toPrecision(3)).toString());
     const line = (label: string, colorVar: string, fallback: string, scale: string, dash?: number[]): uPlot.Series => ({
       label,
       scale,
@@ -77,8 +82,13 @@ export class LossChart {
       width: 2,
       dash,
       spanGaps: true,
-      points: { show: s.steps.length <= 60, size: 5 },
-      value: (_u, v) => (v == null ? '–' : scale === '%' ? `${v.toFixed(1)}%` : Number(v.toPrecision(3)).toString()),
+      points: { show: s.steps.length <= 60, size: few ? 10 : 5, ...(few ? { fill: cssVar(colorVar, fallback) } : {}) },
+      // Without a pointer over the chart (idx null) the legend shows the latest measured value.
+      value: (u, v, sidx, idx) => {
+        if (idx != null) return format(v, scale);
+        const data = u.data[sidx] as (number | null)[] | undefined;
+        return format(data ? [...data].reverse().find((x) => x != null) : undefined, scale);
+      },
     });
     const series: uPlot.Series[] = [{ label: 'Step' }, line('Training loss', '--vscode-charts-blue', '#3794ff', 'loss')];
     const axes: uPlot.Axis[] = [axis('x', 'Step'), axis('loss', 'Loss')];
@@ -91,7 +101,8 @@ export class LossChart {
       ...this.size(),
       series,
       axes,
-      scales: { x: { time: false }, '%': { range: [0, 100] } },
+      // One step alone would make an empty x range: centre it in a range of two steps.
+      scales: { x: { time: false, range: (_u, min, max) => (min === max ? [Math.max(0, min - 1), max + 1] : [min, max]) }, '%': { range: [0, 100] } },
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false } },
     };

@@ -1,11 +1,11 @@
 // Item actions on a job (tree row or details panel): Start, Cancel (after a modal confirmation),
 // Copy Model ID, and the notification when a job ends.
 import * as vscode from 'vscode';
-import { notice } from '../../core/text/notificationText';
+import { notice, plainForNotification } from '../../core/text/notificationText';
 import { UserError } from '../../core/errors';
-import { jobFailureMessage } from '../../core/mistral/jobSummary';
+import { cancelDialog, cancelTooLate, jobEndedNotice } from '../../core/jobs/cancelWording';
 import type { FineTuningJob } from '../../core/mistral/wireSchemas';
-import { canCancel, canStart } from '../../core/jobs/jobStatusView';
+import { canCancel, canStart, statusLook } from '../../core/jobs/jobStatusView';
 import { CommandId } from '../commandIds';
 import type { JobsController, JobEnded } from './jobsController';
 import type { ServerAccess } from './serverAccess';
@@ -16,7 +16,8 @@ export async function resolveJobId(controller: JobsController, arg: unknown, wan
   const candidates = controller.list().filter(want);
   if (!candidates.length) throw new UserError('No fine-tuning job fits this action right now.', 'Refresh the Fine-tuning Jobs view.');
   const pick = await vscode.window.showQuickPick(
-    candidates.map((j) => ({ label: j.fine_tuned_model ?? j.model, description: j.status, detail: j.id, id: j.id })),
+    // The status as the tree says it ("Succeeded"), not the wire value ("SUCCESS").
+    candidates.map((j) => ({ label: j.fine_tuned_model ?? j.model, description: statusLook(j.status).label, detail: j.id, id: j.id })),
     { placeHolder },
   );
   return pick?.id;
@@ -31,18 +32,20 @@ export async function startJob(access: ServerAccess, controller: JobsController,
 }
 
 export async function cancelJob(access: ServerAccess, controller: JobsController, arg: unknown): Promise<void> {
-  const id = await resolveJobId(controller, arg, (j) => canCancel(j.status), 'Cancel which job?');
+  const id = await resolveJobId(controller, arg, (j) => canCancel(j.status), 'Stop which job?');
   if (!id) return;
-  const job = controller.get(id);
-  const what = job ? `${job.model}${job.suffix ? ` (${job.suffix})` : ''}, ${job.status.toLowerCase()}` : id;
-  const answer = await vscode.window.showWarningMessage(
-    notice`Cancel the fine-tuning job ${id}?`,
-    { modal: true, detail: notice`${what}. A cancelled job cannot be resumed; steps already trained may still be billed.` },
-    'Cancel Job',
-  );
-  if (answer !== 'Cancel Job') return;
+  // Buttons that name the act ("Stop Training" / "Keep Training"): VS Code's own dismiss button says "Cancel".
+  const dialog = cancelDialog(controller.get(id), id);
+  const stop: vscode.MessageItem = { title: dialog.confirm };
+  const keep: vscode.MessageItem = { title: dialog.keep, isCloseAffordance: true };
+  const answer = await vscode.window.showWarningMessage(plainForNotification(dialog.message), { modal: true, detail: plainForNotification(dialog.detail) }, stop, keep);
+  if (answer !== stop) return;
   const conn = await access.connection();
-  controller.upsert(await conn.jobs.cancel(id));
+  controller.noteCancelRequested(id);
+  const after = await conn.jobs.cancel(id);
+  controller.upsert(after);
+  const late = cancelTooLate(after);
+  if (late) void vscode.window.showInformationMessage(plainForNotification(late));
 }
 
 export async function copyModelId(controller: JobsController, arg: unknown): Promise<void> {
@@ -71,20 +74,11 @@ export async function explainEvaluation(model: string): Promise<void> {
 
 export function notifyJobEnded(e: JobEnded, log: vscode.LogOutputChannel): void {
   const { job, server } = e;
-  const where = server.kind === 'sandbox' ? ' (Sandbox)' : '';
-  log.info(`job ${job.id} ended: ${job.status}${job.fine_tuned_model ? ` → ${job.fine_tuned_model}` : ''}`);
-  if (job.status === 'SUCCESS') {
-    const model = job.fine_tuned_model ?? job.id;
-    void vscode.window.showInformationMessage(notice`Fine-tuning finished${where}: ${model} is ready.`, 'Evaluate this model', 'Open Details').then((a) => {
-      if (a === 'Evaluate this model') void explainEvaluation(model);
-      if (a === 'Open Details') void vscode.commands.executeCommand(CommandId.openJobDetails, job.id);
-    });
-  } else if (job.status === 'CANCELLED') {
-    void vscode.window.showInformationMessage(notice`Fine-tuning job ${job.id} was cancelled${where}.`);
-  } else {
-    const reason = jobFailureMessage(job);
-    void vscode.window.showErrorMessage(notice`Fine-tuning job ${job.id} failed${where}${reason ? `: ${reason}` : '.'}`, 'Open Details').then((a) => {
-      if (a) void vscode.commands.executeCommand(CommandId.openJobDetails, job.id);
-    });
-  }
+  log.info(`job ${job.id} ended: ${job.status}${job.fine_tuned_model ? ` → ${job.fine_tuned_model}` : ''}${e.cancelRequested ? ' (after a cancel request)' : ''}`);
+  const n = jobEndedNotice(job, server, e.cancelRequested);
+  const show = n.severity === 'error' ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
+  void show(plainForNotification(n.message), ...n.actions).then((a) => {
+    if (a === 'Evaluate this model') void explainEvaluation(job.fine_tuned_model ?? job.id);
+    if (a === 'Open Details') void vscode.commands.executeCommand(CommandId.openJobDetails, job.id);
+  });
 }

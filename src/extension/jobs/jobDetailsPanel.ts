@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { jobDetailsModel } from '../../core/jobs/jobDetailsModel';
+import { historyDetailsModel } from '../../core/jobs/jobHistory';
 import { readOwnEstimate, type OwnEstimate } from '../../core/jobs/ownEstimate';
 import { hostToWebviewSchema, webviewToHostSchema, type HostToWebview } from '../../webview/messages';
 import { CommandId } from '../commandIds';
@@ -128,12 +129,18 @@ export class JobDetailsPanels implements vscode.Disposable {
     const job = this.controller.get(jobId);
     if (!panel) return;
     let message: HostToWebview;
-    if (!job) {
+    const recorded = job ? undefined : this.controller.history().find((l) => l.jobId === jobId);
+    const server = this.controller.server;
+    if (recorded && server) {
+      // The server no longer has it (a restarted sandbox): the record from the run folder, calmly; the page keeps
+      // a richer copy it saved before the reload, if it has one.
+      message = { type: 'job', job: historyDetailsModel(recorded, server) };
+      panel.title = `Job ${jobId.slice(0, 8)} (recorded)`;
+    } else if (!job) {
       // Not fetched yet (a panel restored after a reload): the page keeps showing its saved copy until the first poll.
       if (this.controller.state === 'loading') return;
       message = { type: 'error', message: MISSING_JOB[this.controller.state] };
     } else {
-      const server = this.controller.server;
       const model = jobDetailsModel(job, {
         nowMs: Date.now(),
         serverLabel: server?.label ?? 'Server',

@@ -4,6 +4,7 @@
 // unavailable" message.
 import * as vscode from 'vscode';
 import type { FineTuningJob } from '../../core/mistral/wireSchemas';
+import type { JobLink } from '../../core/jobs/jobLinks';
 import { JobsWatcher, type JobEnded, type JobsState } from '../../core/jobs/jobsWatcher';
 import type { ServerAccess, ServerInfo } from './serverAccess';
 import type { JobLinkStore } from './jobLinkStore';
@@ -67,6 +68,21 @@ export class JobsController implements vscode.Disposable {
   /** Stores a job we got from elsewhere (launch, start, cancel) and resumes fast polling. */
   upsert(job: FineTuningJob): void {
     this.watcher.upsert(job);
+  }
+
+  /** See JobsWatcher.noteCancelRequested: a job that ends otherwise is announced as a cancel that came too late. */
+  noteCancelRequested(jobId: string): void {
+    this.watcher.noteCancelRequested(jobId);
+  }
+
+  /** See JobsWatcher.decline: the job declined at the launch confirmation leaves the list, unannounced. */
+  decline(jobId: string): Promise<void> {
+    return this.watcher.decline(jobId);
+  }
+
+  /** Recorded jobs this server no longer lists (a restarted sandbox), shown as history. */
+  history(): JobLink[] {
+    return this.watcher.history();
   }
 
   /** Polls now; see JobsWatcher.refresh (`restart` aborts a poll in flight first). */

@@ -6,13 +6,13 @@ import * as vscode from 'vscode';
 import { notice, plainForNotification } from '../../core/text/notificationText';
 import { dirname, join } from 'node:path';
 import { MistralError } from '../../core/mistral/errors';
-import { UserError } from '../../core/errors';
+import { UserError, isAbortError } from '../../core/errors';
 import { baseModelChoices, type ModelCardLike } from '../../core/jobs/baseModelChoice';
 import { cleanSuffix, createValidatedJob, type LaunchChoices } from '../../core/jobs/launchJob';
 import { findRunFiles, runDisplayName, type RunFiles } from '../../core/jobs/runFolderFiles';
 import { readOwnEstimate, type OwnEstimate } from '../../core/jobs/ownEstimate';
-import { scaleEstimate } from '../../core/jobs/jobDetailsModel';
-import { formatCost, formatSeconds, formatTokens } from '../../core/jobs/formatJob';
+import { describeValidatedJob } from '../../core/jobs/launchCost';
+import { formatSeconds } from '../../core/jobs/formatJob';
 import type { FineTuningJob } from '../../core/mistral/wireSchemas';
 import { toAbortSignal } from '../abortSignal';
 import { CommandId } from '../commandIds';
@@ -120,23 +120,6 @@ async function askChoices(deps: LaunchDeps, server: ServerInfo, run: RunFiles, e
   };
 }
 
-/** The confirmation text: the service's numbers next to ours. */
-export function describeValidatedJob(job: FineTuningJob, server: ServerInfo, estimate: OwnEstimate | undefined): string {
-  const m = job.metadata;
-  const lines: string[] = [];
-  if (m?.cost != null) lines.push(`Cost (${server.kind === 'sandbox' ? 'sandbox, not billed' : server.label}): ${formatCost(m.cost, m.cost_currency)}`);
-  else lines.push(`${server.label} did not state a cost.`);
-  if (m?.train_tokens != null) lines.push(`Training tokens: ${formatTokens(m.train_tokens)}`);
-  if (m?.expected_duration_seconds != null) lines.push(`Expected duration: ${formatSeconds(m.expected_duration_seconds)}`);
-  const hp = job.hyperparameters;
-  lines.push(`Model ${job.model}; ${hp.training_steps != null ? `${hp.training_steps} steps` : ''}${hp.epochs != null ? ` (${hp.epochs} epochs)` : ''}; learning rate ${hp.learning_rate ?? '?'}`);
-  if (estimate) {
-    const est = scaleEstimate(estimate, hp.epochs ?? estimate.epochs);
-    lines.push(`Our estimate from the run's report: ${formatCost(est.cost, 'USD')}, ${formatTokens(est.trainTokens)} training tokens.`);
-  }
-  return lines.join('\n');
-}
-
 export async function launchFineTuning(deps: LaunchDeps, arg: unknown): Promise<FineTuningJob | undefined> {
   const runDir = await resolveRunDir(arg);
   if (!runDir) return undefined;
@@ -151,7 +134,8 @@ export async function launchFineTuning(deps: LaunchDeps, arg: unknown): Promise<
     const choices = await askChoices(deps, server, run, estimate);
     if (!choices) return undefined;
     const conn = await deps.access.connection();
-    const { job } = await vscode.window.withProgress(
+    let createdId: string | undefined;
+    const launch = vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: notice`Fine-tuning on ${server.label}`, cancellable: true },
       (progress, token) => {
         let lastPct = 0;
@@ -172,6 +156,7 @@ export async function launchFineTuning(deps: LaunchDeps, arg: unknown): Promise<
             }
           },
           onCreated: async (created, uploads) => {
+            createdId = created.id;
             deps.controller.upsert(created);
             await deps.links.save({
               jobId: created.id,
@@ -186,18 +171,29 @@ export async function launchFineTuning(deps: LaunchDeps, arg: unknown): Promise<
         });
       },
     );
+    const { job } = await Promise.resolve(launch).catch(async (err: unknown) => {
+      // Cancelled while uploading or validating: the job (if created) was cancelled by createValidatedJob and is
+      // the user's own decision, so it leaves the list like a job declined at the confirmation.
+      if (createdId && (isAbortError(err) || err instanceof vscode.CancellationError)) await deps.controller.decline(createdId);
+      throw err;
+    });
     deps.controller.upsert(job);
     if (job.status !== 'VALIDATED') return job; // auto-started elsewhere or already running
+    const start: vscode.MessageItem = { title: 'Start Job' };
     const answer = await vscode.window.showInformationMessage(
       notice`Start fine-tuning ${job.model} on ${server.label}?`,
       { modal: true, detail: plainForNotification(describeValidatedJob(job, server, estimate)) },
-      'Start Job',
+      start,
+      { title: "Don't Start", isCloseAffordance: true },
     );
-    if (answer !== 'Start Job') {
+    if (answer !== start) {
+      // Declined: nothing was trained or billed. The job is cancelled on the server (it cannot be deleted) and
+      // leaves the list without a notification, so nothing is left that the user has to understand.
+      await deps.controller.decline(job.id);
       const cancelled = await conn.jobs.cancel(job.id);
       deps.controller.upsert(cancelled);
-      void vscode.window.showInformationMessage(notice`The validated job ${job.id} was cancelled; nothing was trained.`);
-      return cancelled;
+      deps.log.info(`job ${job.id} declined at the confirmation and cancelled on ${server.label}; nothing was trained`);
+      return undefined;
     }
     const started = await conn.jobs.start(job.id);
     deps.controller.upsert(started);

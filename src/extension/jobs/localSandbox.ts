@@ -39,7 +39,7 @@ export class LocalSandbox implements vscode.Disposable {
     this.starting ??= (async () => {
       const { startSandbox } = await import('../../core/sandbox/server');
       const cfg = vscode.workspace.getConfiguration('pixtune');
-      const speed = cfg.get<number>('sandbox.speed') ?? 10;
+      const speed = cfg.get<number>('sandbox.speed') ?? 1;
       const fineTuning = cfg.get<'available' | 'retired' | 'rejecting'>('sandbox.fineTuning') ?? 'available';
       // A random key per start (DNS-rebinding pages and other local processes cannot guess it).
       const s = await startSandbox({ port, speed, fineTuning });

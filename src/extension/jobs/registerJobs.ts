@@ -12,6 +12,7 @@ import { JobsTreeProvider, bindJobsViewChrome } from './jobsTree';
 import { createJobsStatusBar } from './jobsStatusBar';
 import { launchFineTuning, uploadCachePathFor } from './launchFineTuning';
 import { LocalSandbox } from './localSandbox';
+import { stopSandbox } from './stopSandbox';
 import { ServerAccess } from './serverAccess';
 import { linkAwaitsJob } from '../../core/jobs/jobLinkStore';
 
@@ -47,6 +48,15 @@ export function registerJobs(context: vscode.ExtensionContext, log: vscode.LogOu
   reg(CommandId.setApiKey, () => setApiKey(access, log));
   reg(CommandId.clearApiKey, () => clearApiKey(access, log));
   reg(CommandId.startSandbox, () => sandbox.start());
+  reg(CommandId.stopSandbox, () => stopSandbox(sandbox, context.workspaceState, access, log));
+  // Stop Sandbox is offered (palette, Jobs view menu) only while Pixtune points at a sandbox.
+  let isSandbox: boolean | undefined;
+  context.subscriptions.push(
+    controller.onDidChange(() => {
+      const now = controller.server?.kind === 'sandbox';
+      if (now !== isSandbox) void vscode.commands.executeCommand('setContext', 'pixtune.serverIsSandbox', (isSandbox = now));
+    }),
+  );
   reg(CommandId.launchFineTuning, (arg?: unknown) => launchFineTuning({ access, controller, links, log, uploadCachePath: uploadCachePathFor(context) }, arg));
   // A manual refresh aborts a poll in flight (it may hang on an unreachable server) and polls afresh.
   reg(CommandId.refreshJobs, () => controller.refresh({ full: true, restart: true }));
