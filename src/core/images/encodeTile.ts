@@ -2,7 +2,7 @@
 // any bit depth / colour model turned into 8-bit sRGB, downscaled (never upscaled), re-encoded as
 // JPEG or PNG. Headers are checked against a pixel limit before any pixel is decoded, so a
 // decompression bomb costs a header read, not gigabytes of memory.
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { bufferEndMarkerMissing } from './endMarker';
 import { sniffImageFormat } from './imageSignature';
@@ -143,7 +143,19 @@ export function toDataUrl(tile: Pick<EncodedTile, 'bytes' | 'mimeType'>): string
 
 /** Why a header could not be read, from the bytes themselves: deterministic whatever else is decoding. */
 async function describeUnreadable(input: string | Buffer): Promise<string> {
-  const bytes = typeof input === 'string' ? await readFile(input) : input;
+  // The signature is in the first bytes: a path is never read whole here (it may be gigabytes).
+  const bytes = typeof input === 'string' ? await readHead(input, 64) : input;
   const format = sniffImageFormat(bytes);
   return format ? `a ${format.toUpperCase()} file whose header is damaged` : 'not an image file (its content is no known image format)';
+}
+
+async function readHead(path: string, n: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
 }

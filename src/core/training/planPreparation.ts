@@ -3,11 +3,11 @@
 // across splits or labels, the split itself, token and cost estimates, and whether train.jsonl
 // would exceed the upload limit. The UI shows this before the user commits to the (longer) write.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Dataset } from '../dataset/types';
-import { encodeTile, hashImage, ImageRejectedError, tileSize, type ImageHeader } from '../images/encodeTile';
+import { encodeTile, hashImage, ImageRejectedError, readImageHeader, tileSize, type ImageHeader } from '../images/encodeTile';
 import { duplicatesToDrop, findDuplicateGroups, type DuplicateGroup } from './findDuplicates';
 import { estimateCost, estimateTokens, requestTokens, type CostEstimate } from './estimateTokens';
 import { fineTuningLineParts } from './jsonlRecords';
@@ -164,11 +164,33 @@ export function datasetEntries(dataset: Dataset): DatasetEntry[] {
   return dataset.classes.flatMap((c) => c.images.map((im) => ({ path: im.path, class: c.name })));
 }
 
-/** Read a file and check it: returns its bytes, or why it cannot be used. Unknown failures are thrown. */
-export async function readSource(root: string, path: string, signal?: AbortSignal): Promise<Buffer> {
-  const buf = await readFile(join(root, path), { signal });
+/**
+ * Largest source image read into memory (per image; a few are read at once). Multi-GB GeoTIFFs are
+ * normal in remote sensing: they are refused with the reason, never read whole.
+ */
+export const MAX_SOURCE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Read a file and check it: returns its bytes, or why it cannot be used. Unknown failures are thrown.
+ * The size comes from stat and the header from the path before any full read, so an oversized or
+ * non-image file (a sparse 2 GB ".jpg") costs a stat and a few header bytes, not its size in memory.
+ */
+export async function readSource(root: string, path: string, signal?: AbortSignal, maxBytes = MAX_SOURCE_BYTES): Promise<Buffer> {
+  const full = join(root, path);
+  const info = await stat(full);
+  if (!info.isFile()) throw new ImageRejectedError('not a regular file');
+  if (info.size === 0) throw new ImageRejectedError('the file is empty');
+  if (info.size > maxBytes) {
+    throw new ImageRejectedError(`the file is ${formatMegabytes(info.size)}, over the ${formatMegabytes(maxBytes)} limit for one image: tile or downscale it first`);
+  }
+  await readImageHeader(full, Number.POSITIVE_INFINITY);
+  const buf = await readFile(full, { signal });
   if (buf.length === 0) throw new ImageRejectedError('the file is empty');
   return buf;
+}
+
+function formatMegabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toLocaleString('en-US', { maximumFractionDigits: 0 })} MB`;
 }
 
 /** Maps a failure to a skip reason, or rethrows what is not about the image (cancellation, bugs). */
