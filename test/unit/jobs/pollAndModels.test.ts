@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PollSchedule, jobFingerprint } from '../../../src/core/jobs/pollSchedule';
+import { DEFAULT_POLL, PollSchedule, jobFingerprint } from '../../../src/core/jobs/pollSchedule';
 import { baseModelChoices } from '../../../src/core/jobs/baseModelChoice';
 import { checkServerUrl, isLoopbackUrl, normalizeServerUrl, serverKind, serverLabel } from '../../../src/core/jobs/serverKind';
 
@@ -29,6 +29,16 @@ test('a failed poll backs off like "no change", never faster', () => {
   p.next({ changed: true, anyActive: true, visible: true });
   assert.equal(p.next({ changed: true, failed: true, anyActive: true, visible: true }), 2000);
   assert.equal(p.next({ changed: true, failed: true, anyActive: true, visible: true }), 4000);
+});
+
+test('while a job is active the backoff stops at activeMaxMs; errors and idle lists still back off to maxMs', () => {
+  const p = new PollSchedule({ ...opts, maxMs: 60_000, activeMaxMs: 3000 });
+  const seen = [p.next({ changed: true, anyActive: true, visible: true })];
+  for (let i = 0; i < 4; i++) seen.push(p.next({ changed: false, anyActive: true, visible: true }));
+  assert.deepEqual(seen, [1000, 2000, 3000, 3000, 3000]);
+  for (let i = 0; i < 6; i++) p.next({ changed: false, failed: true, anyActive: true, visible: true });
+  assert.ok(p.next({ changed: false, failed: true, anyActive: true, visible: true })! > 3000, 'a failing server is not hammered');
+  assert.ok(DEFAULT_POLL.activeMaxMs! <= 10_000 && DEFAULT_POLL.activeMs <= 2000, 'a user sees a started job move within seconds');
 });
 
 test('a job fingerprint changes with status, modification time and new checkpoints', () => {
