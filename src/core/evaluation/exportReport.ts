@@ -162,7 +162,7 @@ export async function reportHtml(input: ReportExportInput, thumbnail?: Thumbnail
 body { font: 14px system-ui, sans-serif; margin: 2em; color: #222; background: #fff; }
 @media (prefers-color-scheme: dark) { body { color: #ddd; background: #1e1e1e; } }
 table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #8884; padding: 3px 8px; text-align: right; }
-th[scope=row] { text-align: left; } .bar { display: inline-block; height: 8px; margin-left: 6px; background: #3794ff; }
+th[scope=row], thead th:first-child { text-align: left; } .bar { display: inline-block; height: 8px; margin-left: 6px; background: #3794ff; }
 .tiles { display: flex; flex-wrap: wrap; gap: 10px; } figure { margin: 0; width: 150px; border: 2px solid #c33; padding: 4px; }
 figure.invalid { border-style: dashed; border-color: #c80; } figure img { width: 100%; } .path { font-family: monospace; word-break: break-all; }
 .noimg { height: 80px; display: flex; align-items: center; justify-content: center; color: #888; }
