@@ -5,6 +5,7 @@
 // Panels open at a reload come back: the page keeps the source's key with setState, and the source itself is
 // kept in workspaceState under that key.
 import * as vscode from 'vscode';
+import { webviewPageHtml } from '../webviewPage';
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { ThumbnailCache } from '../../core/images/thumbnailCache';
@@ -213,24 +214,7 @@ export class ReviewPanels implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...p)).toString();
-    const csp = [`default-src 'none'`, `img-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('dist', 'codicon.css')}" id="vscode-codicon-stylesheet">
-<link rel="stylesheet" href="${asset('media', 'review.css')}">
-<title>Pixtune review</title>
-</head>
-<body data-view="review">
-<main id="root"><p class="loading">Loading…</p></main>
-<script nonce="${nonce}" src="${asset('dist', 'review.js')}"></script>
-</body>
-</html>`;
+    return webviewPageHtml(webview, this.extensionUri, { script: 'review.js', stylesheet: 'review.css', title: 'Pixtune review', loading: 'Loading…', view: 'review' });
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@
 // loss chart grows live while the job runs. Messages from the page are validated before use; the
 // page never gets paths or the key, only display strings and numbers.
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
+import { webviewPageHtml } from '../webviewPage';
 import { z } from 'zod';
 import { jobDetailsModel } from '../../core/jobs/jobDetailsModel';
 import { historyDetailsModel } from '../../core/jobs/jobHistory';
@@ -156,30 +156,7 @@ export class JobDetailsPanels implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...p)).toString();
-    const csp = [
-      `default-src 'none'`,
-      `img-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `style-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('dist', 'codicon.css')}" id="vscode-codicon-stylesheet">
-<link rel="stylesheet" href="${asset('media', 'jobDetails.css')}">
-<title>Fine-tuning job</title>
-</head>
-<body data-view="jobDetails">
-<main id="root"><p class="loading">Loading the job…</p></main>
-<script nonce="${nonce}" src="${asset('dist', 'webview.js')}"></script>
-</body>
-</html>`;
+    return webviewPageHtml(webview, this.extensionUri, { script: 'webview.js', stylesheet: 'jobDetails.css', title: 'Fine-tuning job', loading: 'Loading the job…', view: 'jobDetails' });
   }
 
   dispose(): void {

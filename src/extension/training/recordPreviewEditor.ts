@@ -3,13 +3,13 @@
 // it is offered by "Reopen Editor With…" (priority "option": the text editor stays the default for .jsonl).
 // "Open as Text" in the page, or the tree's "Open as Text", shows the raw lines.
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { indexLines, lineCount, previewRecordLine, readLine } from '../../core/training/recordPreview';
 import { manifestSchema, type Manifest } from '../../core/training/manifest';
 import { errorMessage } from '../../core/errors';
-import { recordPageMessageSchema, type RecordHostMessage } from '../../webview/recordPreview/recordPreviewMessages';
+import { webviewPageHtml } from '../webviewPage';
+import { recordHostMessageSchema, recordPageMessageSchema, type RecordHostMessage } from '../../webview/recordPreview/recordPreviewMessages';
 
 export const RECORD_PREVIEW_VIEW_TYPE = 'pixtune.recordPreview';
 
@@ -65,7 +65,8 @@ export class RecordPreviewEditor implements vscode.CustomReadonlyEditorProvider<
     panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')] };
     panel.webview.html = this.html(panel.webview);
     const fileName = basename(doc.uri.fsPath);
-    const post = (m: RecordHostMessage) => void panel.webview.postMessage(m);
+    // Validated on the way out too: a host bug fails here, not as a page that draws garbage.
+    const post = (m: RecordHostMessage) => void panel.webview.postMessage(recordHostMessageSchema.parse(m));
     const show = async (line: number) => {
       const total = lineCount(doc.offsets);
       if (total === 0) return post({ type: 'error', message: `${fileName} is empty: there is no record to show.` });
@@ -93,30 +94,7 @@ export class RecordPreviewEditor implements vscode.CustomReadonlyEditorProvider<
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...p)).toString();
-    const csp = [
-      `default-src 'none'`,
-      // data: only for the record's own images, which the host checked to be base64 JPEG/PNG/WebP/GIF (never SVG).
-      `img-src data:`,
-      `font-src ${webview.cspSource}`,
-      `style-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('dist', 'codicon.css')}" id="vscode-codicon-stylesheet">
-<link rel="stylesheet" href="${asset('media', 'recordPreview.css')}">
-<title>Training record</title>
-</head>
-<body>
-<main id="root"><p class="loading">Reading the file…</p></main>
-<script nonce="${nonce}" src="${asset('dist', 'recordPreview.js')}"></script>
-</body>
-</html>`;
+    // img-src data: only, for the record's own images, which core checked to be base64 JPEG/PNG/WebP/GIF (never SVG).
+    return webviewPageHtml(webview, this.extensionUri, { script: 'recordPreview.js', stylesheet: 'recordPreview.css', title: 'Training record', loading: 'Reading the file…', imgSrc: 'data:' });
   }
 }
