@@ -14,6 +14,7 @@ import { withImageProgress } from './imageProgress';
 import { pixtuneFolderFor } from './workspaceFolders';
 import { datasetSettings } from './datasetSettings';
 import { countDataset, healthSummary } from '../core/dataset/datasetCounts';
+import { forgetConfiguredDataset } from './datasetConfig';
 
 type NodeOrUri = DatasetTreeNode | vscode.Uri | undefined;
 
@@ -63,7 +64,7 @@ async function pickDatasetFolder(): Promise<string | undefined> {
   return chosen?.[0]?.fsPath;
 }
 
-export async function removeDataset(store: DatasetStore, arg?: NodeOrUri): Promise<void> {
+export async function removeDataset(store: DatasetStore, log: vscode.LogOutputChannel, arg?: NodeOrUri): Promise<void> {
   const root = rootOf(arg) ?? (await pickKnownDataset(store, 'Remove which dataset?'));
   if (!root || !store.has(root)) return;
   const remove = 'Remove from Pixtune';
@@ -77,6 +78,7 @@ export async function removeDataset(store: DatasetStore, arg?: NodeOrUri): Promi
   );
   if (answer !== remove) return;
   await store.remove(root); // only forgets it: the folder itself is never touched
+  await forgetConfiguredDataset(root, log);
 }
 
 export async function refreshDatasets(store: DatasetStore, arg?: NodeOrUri): Promise<void> {

@@ -5,6 +5,7 @@ import { registerCommand } from './registerCommand';
 import { DatasetStore } from './datasetStore';
 import { DatasetsTreeProvider, type DatasetTreeNode } from './datasetsTree';
 import { DatasetWatcher } from './datasetWatcher';
+import { watchConfiguredDatasets } from './datasetConfig';
 import { addDataset, checkHealth, refreshDatasets, removeDataset, revealDataset } from './datasetCommands';
 import { setFallbackStorage, setScratchStorage } from './workspaceFolders';
 import { generateTrainingData } from './training/generateTrainingData';
@@ -31,11 +32,11 @@ export function activate(context: vscode.ExtensionContext): PixtuneApi {
     treeDataProvider: provider,
     showCollapseAll: true,
   });
-  context.subscriptions.push(store, provider, tree, new DatasetWatcher(store));
+  context.subscriptions.push(store, provider, tree, new DatasetWatcher(store), watchConfiguredDatasets(store, log));
 
   const reg = (id: Parameters<typeof registerCommand>[2], fn: (...a: any[]) => unknown) => registerCommand(context, log, id, fn);
   reg(CommandId.addDataset, (arg) => addDataset(store, tree, provider, arg));
-  reg(CommandId.removeDataset, (arg) => removeDataset(store, arg));
+  reg(CommandId.removeDataset, (arg) => removeDataset(store, log, arg));
   reg(CommandId.refreshDatasets, (arg) => refreshDatasets(store, arg));
   reg(CommandId.revealDataset, (arg) => revealDataset(arg));
   reg(CommandId.checkHealth, (arg) => checkHealth(store, log, arg));

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { manifestSchema, type Manifest } from '../../src/core/training/manifest';
 import {
-  clickContextMenu, contextMenuLabels, dismissQuickInput, expandRow, findWebviewFrame, quickPickSelect, rightClickExplorerItem,
+  clickContextMenu, contextMenuLabels, dismissQuickInput, expandRow, findWebviewFrame, quickPickLabels, quickPickSelect, rightClickExplorerItem, rowTooltip,
   notificationLog, waitForNotification, waitForTreeRows, withVSCode, type TreeRow,
 } from './harness';
 import {
@@ -25,6 +25,8 @@ import {
 const DATASETS = 'Datasets';
 const SPLIT = { train: 0.7, validation: 0.1, test: 0.2 } as const;
 const RUN_NAME = /^\d{4}-\d{2}-\d{2}_\d{6}_s42$/;
+/** How the tree labels that run: what it is, not its folder's time stamp (the time is its description). */
+const RUN_LABEL = '70/10/20 · 32×32 px · JPEG 90 · compact';
 
 interface Answers { split: string; size: string; format: string; template: RegExp }
 
@@ -62,6 +64,18 @@ async function validateFromExplorer(page: Page, name: string): Promise<void> {
 }
 
 /** The guided flow has started when its first step's title shows. */
+/** The quick input's Back button (QuickInputButtons.Back, in the title bar's left action bar). */
+async function clickBack(page: Page): Promise<void> {
+  await page.locator('.quick-input-widget .quick-input-left-action-bar a.action-label').first().click();
+}
+
+/** The description of a quick-pick row, by its label. */
+async function quickPickDescription(page: Page, label: string): Promise<string> {
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: label }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 30_000 });
+  return (await row.locator('.label-description').innerText().catch(() => '')).trim();
+}
+
 function guidedFlowStarted(page: Page) {
   return becomesVisible(page.locator('.quick-input-widget .quick-input-title', { hasText: /Generate Training Data \(1\/5\)/ }));
 }
@@ -154,6 +168,20 @@ test('training data: guided generation, JSONL validation and cancellation in one
           const menu = await contextMenuLabels(page);
           assert.ok(menu.some((l) => /Generate Training Data/.test(l)), `Explorer context menu: ${menu.join(' | ')}`);
         }, GENERATE, guidedFlowStarted(page));
+        // Back, as a user who changes their mind at step 3: step 2 again, then step 1 with the earlier answer kept.
+        await waitForQuickInputTitle(page, /Generate Training Data \(1\/5\): Split/);
+        await quickPickSelect(page, '80 / 0 / 20');
+        await waitForQuickInputTitle(page, /\(2\/5\): Image size \(tiles are 64×64\)/);
+        // The dataset's own tiles (64 px), not the reference's 600×600.
+        assert.match(await quickPickDescription(page, 'Half size'), /^64×64 → 32×32/);
+        assert.match(await quickPickDescription(page, 'Quarter size'), /^64×64 → 16×16/);
+        await vs.screenshot('training-00-size-step-light');
+        await quickPickSelect(page, 'Half size');
+        await waitForQuickInputTitle(page, /\(3\/5\): Image format/);
+        await clickBack(page);
+        await waitForQuickInputTitle(page, /\(2\/5\): Image size/);
+        await clickBack(page);
+        await waitForQuickInputTitle(page, /\(1\/5\): Split/);
         await answerGuidedFlow(page, { split: '70 / 10 / 20', size: 'Half size', format: 'JPEG, quality 90', template: /^\s*compact\s*$/ });
 
         // Nothing is written before the user has seen what it costs.
@@ -165,12 +193,21 @@ test('training data: guided generation, JSONL validation and cancellation in one
         assert.ok((await dialogButtons(page)).includes('Generate'), `dialog buttons: ${(await dialogButtons(page)).join(' | ')}`);
         assert.deepEqual(await filesUnder(smallOut), [], 'no file is written before the confirmation');
         await vs.screenshot('training-01-confirm-light');
+        // "Show Skipped" lists the corrupt image, then the same question comes back.
+        await clickDialogButton(page, 'Show Skipped');
+        const skippedList = await quickPickLabels(page);
+        assert.ok(skippedList.includes(CORRUPT_IMAGE), `Show Skipped: ${skippedList.join(' | ')}`);
+        await vs.screenshot('training-01b-skipped-light');
+        await page.keyboard.press('Escape');
+        await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+        const again = await waitForDialog(page, 20_000).catch(async () => assert.fail(`the cost dialog did not come back after Show Skipped; log:\n${(await vs.extensionHostLog()).split('\n').filter((l) => /pixtune|skipped|cost dialog/i.test(l)).slice(-15).join('\n')}`));
+        assert.match(again, /training examples/);
         await clickDialogButton(page, 'Generate');
 
         const done = await waitForNotification(page, /Training data for aerial is in/, 120_000);
         const runName = /is in (\S+?)\.(\s|$)/.exec(done)?.[1] ?? '';
         assert.match(runName, RUN_NAME, `notification: ${done}`);
-        assert.match(done, /1 image\(s\) were skipped/, done);
+        assert.match(done, /1 image was skipped\./, done);
         const runDir = join(smallOut, runName);
 
         // The files of the run, checked against the manifest.
@@ -229,10 +266,11 @@ test('training data: guided generation, JSONL validation and cancellation in one
         await expandRow(page, DATASETS, SMALL_DATASET);
         await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === 'Training data' && row.level === 2), 30_000);
         await expandRow(page, DATASETS, 'Training data');
+        let rows: TreeRow[] = await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === RUN_LABEL && /^\d{1,2} \w{3} \d{2}:\d{2}$/.test(row.description)));
+        assert.equal(rows.find((row) => row.label === RUN_LABEL)!.level, 3);
         const counts = `train ${inSplit('train')} · val ${inSplit('validation')} · test ${inSplit('test')}`;
-        let rows: TreeRow[] = await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === runName && row.description === counts));
-        assert.equal(rows.find((row) => row.label === runName)!.level, 3);
-        await expandRow(page, DATASETS, runName);
+        assert.match(await rowTooltip(page, DATASETS, RUN_LABEL), new RegExp(`${runName}[\\s\\S]*${counts}`), 'the tooltip names the folder and the counts');
+        await expandRow(page, DATASETS, RUN_LABEL);
         rows = await waitForTreeRows(page, DATASETS, (r) => ['train.jsonl', 'validation.jsonl', 'test.batch.jsonl'].every((n) => r.some((row) => row.label === n)));
         const trainRow = rows.find((row) => row.label === 'train.jsonl')!;
         assert.match(trainRow.description, new RegExp(`^${inSplit('train')} lines · `), `train.jsonl row: ${trainRow.description}`);

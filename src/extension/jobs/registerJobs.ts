@@ -8,6 +8,7 @@ import { cancelJob, copyModelId, notifyJobEnded, startJob } from './jobCommands'
 import { JOB_DETAILS_VIEW_TYPE, JobDetailsPanels } from './jobDetailsPanel';
 import { JobLinkStore } from './jobLinkStore';
 import { JobsController } from './jobsController';
+import { publishJobContextKeys } from '../jobContextKeys';
 import { JobsTreeProvider, bindJobsViewChrome } from './jobsTree';
 import { createJobsStatusBar } from './jobsStatusBar';
 import { launchFineTuning, uploadCachePathFor } from './launchFineTuning';
@@ -32,6 +33,8 @@ export function registerJobs(context: vscode.ExtensionContext, log: vscode.LogOu
   const sandbox = new LocalSandbox(access, context.workspaceState, log);
   context.subscriptions.push(access, controller, provider, view, panels, sandbox, bindJobsViewChrome(view, controller), createJobsStatusBar(controller));
   context.subscriptions.push(controller.onDidEndJob((e) => notifyJobEnded(e, log)));
+  // Start / Cancel Job and Copy Model ID appear in the palette only when some job fits (package.json when-clauses).
+  context.subscriptions.push(publishJobContextKeys(controller));
   // Details panels open at a reload or restart come back (activation event onWebviewPanel:pixtune.jobDetails).
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(JOB_DETAILS_VIEW_TYPE, {

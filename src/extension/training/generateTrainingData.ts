@@ -82,7 +82,9 @@ export async function generateTrainingData(
     // "Show Skipped" lists them, then the same question comes back.
     while ((choice = await vscode.window.showInformationMessage(plainForNotification(summary.headline), { modal: true, detail: plainForNotification(summary.detail) }, ...buttons)) === SHOW_SKIPPED) {
       await showSkipped(root, plan.skipped, `Skipped by Generate Training Data: ${basename(root)}`);
+      log.info(`skipped files listed (${plan.skipped.length}); asking again`);
     }
+    log.info(`cost dialog of ${basename(root)} answered: ${choice ?? 'dismissed'}`);
     if (!choice) return undefined;
     let finalOptions = options;
     if (choice.startsWith('Drop')) finalOptions = { ...finalOptions, dropDuplicates: true };
