@@ -99,3 +99,33 @@ test('usage errors exit 2, failures exit 1 with one JSON error document, nothing
   assert.equal(missing.code, 1);
   assert.match((JSON.parse(missing.stdout) as { error: { message: string } }).error.message, /does not exist/);
 });
+
+test('Ctrl+C stops predict (exit 130) with every answer kept; the next run finishes without asking twice', async () => {
+  const model = 'mistral-medium-latest';
+  const file = join(fx.runDir, 'predictions', `${model}.jsonl`);
+  sandbox.faults.add({ kind: 'delay', pattern: '/v1/chat/completions', count: Infinity, value: 80 });
+  try {
+    const child = spawn(process.execPath, ['dist/cli.js', 'predict', '--run', fx.runDir, '--model', model, '--server-url', sandbox.url, '--concurrency', '2'], { env: { ...process.env, MISTRAL_API_KEY: 'sandbox' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // Wait on durable state: answers on disk.
+    for (;;) {
+      const lines = await readFile(file, 'utf8').then((t) => t.split('\n').filter(Boolean).length, () => 0);
+      if (lines >= 3) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    assert.match(stderr, /Cancelled/);
+  } finally {
+    sandbox.faults.clear();
+  }
+  const partial = (await readFile(file, 'utf8')).split('\n').filter(Boolean).length;
+  assert.ok(partial < 20, `${partial} lines after Ctrl+C`);
+  assert.equal(sandbox.stats().models['POST /v1/chat/completions']?.[model], partial, 'every request sent was answered and kept');
+  const again = await cli(['predict', '--run', fx.runDir, '--model', model, '--server-url', sandbox.url, '--json']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal((JSON.parse(again.stdout) as { done: number }).done, 20);
+  assert.equal(sandbox.stats().models['POST /v1/chat/completions']?.[model], 20, 'nothing asked twice');
+});
