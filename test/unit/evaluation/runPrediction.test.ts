@@ -122,6 +122,9 @@ test('preflight: unknown, retired, text-only model, rejected key, server down â€
   await closed.close();
   await writesNothing('pixtral-12b', { serverUrl: url, retry: { maxAttempts: 1 } }, /Could not reach 127\.0\.0\.1/);
   await writesNothing('pixtral-12b', { provider: 'openai', serverUrl: `${sandbox.url}/openai/v1` }, /"pixtral-12b" is not served by 127\.0\.0\.1:\d+\/openai\/v1/);
+  // A key is never sent in clear text to another machine, on either path.
+  await writesNothing('pixtral-12b', { serverUrl: 'http://192.0.2.1:8000' }, /uses http:\/\/ to another machine/);
+  await writesNothing('pixtral-12b', { provider: 'openai', serverUrl: 'http://192.0.2.1:8000/v1' }, /uses http:\/\/ to another machine/);
 });
 
 test('OpenAI-compatible server with structured output: labels constrained to the class list', async () => {
