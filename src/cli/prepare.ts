@@ -3,7 +3,7 @@
 // after the plan. Same seed and inputs → byte-identical outputs.
 import { resolve } from 'node:path';
 import { UsageError, UserError } from '../core/errors';
-import { existingRunFiles, removeStaleRunFiles } from '../core/training/runOutputs';
+import { existingRunFiles } from '../core/training/runOutputs';
 import { scanDataset } from '../core/dataset/scanDataset';
 import type { PreparationPlan } from '../core/training/planPreparation';
 import type { PrepareOptionsInput } from '../core/training/prepareOptions';
@@ -153,9 +153,8 @@ export const prepareCommand: Subcommand = async (argv, io) => {
   const onProgress = v.json ? undefined : progressPrinter(io);
   // Without confirmation to wait for, one pass decodes each image once (plan and tiles together);
   // --dry-run only plans.
-  const result = v['dry-run'] ? undefined : await prepareTrainingData(dataset, options, v.out!, { signal: io.signal, onProgress, concurrency });
-  // Files of the replaced run that this one did not write again would look like part of it: removed.
-  if (result) await removeStaleRunFiles(result.outDir, earlier, [...result.files.map((f) => f.name), 'manifest.json', 'report.md']);
+  // --overwrite replaces the old run as a whole (staged beside it, renamed into place): none of its files stay.
+  const result = v['dry-run'] ? undefined : await prepareTrainingData(dataset, options, v.out!, { signal: io.signal, onProgress, concurrency, replace: v.overwrite });
   const plan = result?.plan ?? (await planPreparation(dataset, options, { signal: io.signal, onProgress, concurrency }));
   if (v.json) {
     printJson(io, {

@@ -5,6 +5,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { diskFullError } from './diskFull';
 
 function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -18,7 +19,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw diskFullError(err, target) ?? err;
   }
 }
 
@@ -30,6 +31,8 @@ export class AtomicFileWriter {
   private readonly tmp: string;
   private stream: WriteStream | undefined;
   private done = false;
+  /** The stream's first error (ENOSPC…): kept by a permanent listener so it is never unhandled, and rethrown. */
+  private failure: Error | undefined;
   bytesWritten = 0;
 
   private constructor(readonly target: string) {
@@ -40,6 +43,7 @@ export class AtomicFileWriter {
     await mkdir(dirname(target), { recursive: true });
     const w = new AtomicFileWriter(target);
     w.stream = createWriteStream(w.tmp, { flags: 'wx' });
+    w.stream.on('error', (e) => (w.failure ??= e));
     await new Promise<void>((resolve, reject) => {
       w.stream!.once('open', () => resolve());
       w.stream!.once('error', reject);
@@ -49,15 +53,21 @@ export class AtomicFileWriter {
 
   async write(chunk: string | Uint8Array): Promise<void> {
     const s = this.stream!;
+    if (this.failure) throw diskFullError(this.failure, this.target) ?? this.failure;
     this.bytesWritten += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     if (!s.write(chunk)) {
       await new Promise<void>((resolve, reject) => {
-        const onError = (e: Error) => reject(e);
-        s.once('error', onError);
-        s.once('drain', () => {
+        const onError = (e: Error) => {
+          s.off('drain', onDrain);
+          reject(diskFullError(e, this.target) ?? e);
+        };
+        const onDrain = () => {
           s.off('error', onError);
           resolve();
-        });
+        };
+        if (this.failure) return onError(this.failure);
+        s.once('error', onError);
+        s.once('drain', onDrain);
       });
     }
   }
@@ -65,13 +75,25 @@ export class AtomicFileWriter {
   async commit(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    await new Promise<void>((resolve, reject) => this.stream!.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    await rename(this.tmp, this.target);
+    try {
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve, reject) => this.stream!.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      if (this.failure) throw this.failure;
+      await rename(this.tmp, this.target);
+    } catch (err) {
+      // The real cause (ENOSPC), not "Cannot call end after a stream was destroyed"; and no temp file left.
+      await this.discard();
+      throw diskFullError(this.failure ?? err, this.target) ?? this.failure ?? err;
+    }
   }
 
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    await this.discard();
+  }
+
+  private async discard(): Promise<void> {
     const s = this.stream!;
     if (!s.closed) {
       await new Promise<void>((resolve) => {

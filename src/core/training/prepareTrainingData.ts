@@ -7,11 +7,11 @@
 // planPreparation (hashes only) also works: its images are then read, checked and encoded again.
 // Either way memory holds a few tiles at a time, and the files are atomic: a cancelled or failed run
 // leaves none of them (and no temp file) behind.
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Dataset } from '../dataset/types';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fsutil/atomicWrite';
+import { writeFolderAtomic } from '../fsutil/atomicFolder';
 import { encodeTile, toDataUrl } from '../images/encodeTile';
 import { estimateCost, estimateTokens, requestTokens } from './estimateTokens';
 import { batchLineParts, fineTuningLineParts } from './jsonlRecords';
@@ -29,7 +29,8 @@ import {
   type RunContext,
   type SkippedImage,
 } from './planPreparation';
-import { prepareOptionsSchema, type PrepareOptionsInput } from './prepareOptions';
+import { prepareOptionsSchema, type PrepareOptions, type PrepareOptionsInput } from './prepareOptions';
+import { isRunFileName } from './runOutputs';
 import { progressReporter } from './progressReporter';
 import { EncodedTiles } from './encodedTiles';
 import { renderPrompt, resolveTemplate, type RenderedPrompt } from './promptTemplates';
@@ -47,6 +48,8 @@ export interface PrepareContext extends RunContext {
   tiles?: EncodedTiles;
   /** ISO timestamp recorded in the manifest; left out by default so identical runs give identical files. */
   createdAt?: string;
+  /** Replace a run already in outDir (as a whole). Without it a folder holding a run is refused. */
+  replace?: boolean;
 }
 
 export interface PrepareResult {
@@ -70,12 +73,22 @@ type TileOutcome = { ok: true; bytes: Buffer; mimeType: 'image/jpeg' | 'image/pn
 export async function prepareTrainingData(dataset: Dataset, optionsInput: PrepareOptionsInput, outDir: string, ctx: PrepareContext = {}): Promise<PrepareResult> {
   outDir = resolve(outDir);
   const options = prepareOptionsSchema.parse(optionsInput);
+  await resolveTemplate(options.template); // a bad template file fails before any image is read
+  // The whole run is written into a staging folder beside outDir and renamed into place at the end
+  // (writeFolderAtomic): a full disk or a cancellation leaves the old run or nothing, never a mix.
+  const written = await writeFolderAtomic(outDir, (stage) => writeRunFiles(dataset, options, stage, ctx), {
+    replace: ctx.replace,
+    replaceable: isRunFileName,
+  });
+  return { ...written, outDir, manifestPath: join(outDir, 'manifest.json'), reportPath: join(outDir, 'report.md'), files: written.files.map((f) => ({ ...f, path: join(outDir, f.name) })) };
+}
+
+async function writeRunFiles(dataset: Dataset, options: PrepareOptions, outDir: string, ctx: PrepareContext): Promise<PrepareResult> {
   // Tiles encoded for the plan the user saw are used as they are, whatever split or sharding was
   // chosen since; otherwise every image is decoded here, once, into a spool next to the outputs.
   const given = ctx.tiles?.fits(dataset, options) ? ctx.tiles : undefined;
   if (ctx.plan && !given) {
     const plan = ctx.plan;
-    await mkdir(outDir, { recursive: true });
     return writeRun(plan, outDir, ctx, async (image) => {
       try {
         const buf = await readSource(plan.datasetRoot, image.path, ctx.signal);
@@ -87,9 +100,6 @@ export async function prepareTrainingData(dataset: Dataset, optionsInput: Prepar
       }
     });
   }
-
-  await resolveTemplate(options.template); // a bad template file fails before any image is read
-  await mkdir(outDir, { recursive: true });
   const tiles = given ?? (await EncodedTiles.encode(dataset, options.image, outDir, ctx));
   try {
     const plan = await tiles.plan(dataset, options);

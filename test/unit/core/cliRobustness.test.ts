@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { tempDir } from '../training/trainingFixtures';
 
@@ -38,7 +38,9 @@ test('SIGTERM during prepare: the spool is removed, "Cancelled." is said, exit 1
   const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   // Wait until the run has really started writing its scratch spool, then stop it as a service manager would.
   const deadline = Date.now() + 30_000;
-  const spoolNow = async () => (await readdir(out).catch(() => [] as string[])).filter((f) => f.startsWith('.pixtune-spool.'));
+  // The run is written into a staging folder beside --out (renamed into place at the end); the spool is in it.
+  const staging = async () => (await readdir(dirname(out))).filter((f) => f.startsWith('.run.staging-')).map((f) => join(dirname(out), f));
+  const spoolNow = async () => (await Promise.all((await staging()).map(async (d) => (await readdir(d).catch(() => [] as string[])).filter((f) => f.startsWith('.pixtune-spool.'))))).flat();
   while ((await spoolNow()).length === 0) {
     assert.ok(Date.now() < deadline && child.exitCode === null, `no spool appeared; stderr: ${stderr}`);
     await new Promise((r) => setTimeout(r, 10));
@@ -48,6 +50,8 @@ test('SIGTERM during prepare: the spool is removed, "Cancelled." is said, exit 1
   assert.match(stderr, /Cancelled\./);
   assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
   assert.deepEqual(await spoolNow(), [], 'the hidden spool is gone');
+  assert.deepEqual(await staging(), [], 'and so is the staging folder');
+  assert.deepEqual(await readdir(dirname(out)), [], 'nothing appeared at --out');
 });
 
 test('a reader that closes early (| head): output stops quietly, no EPIPE stack trace', async () => {

@@ -78,7 +78,7 @@ for (const mode of ['one pass', 'with a plan'] as const) {
     const controller = new AbortController();
     const phase = mode === 'with a plan' ? 'writing' : 'encoding';
     await assert.rejects(
-      prepareTrainingData(ds, {}, out, {
+      prepareTrainingData(ds, {}, join(out, 'run'), {
         plan,
         signal: controller.signal,
         concurrency: 2,
