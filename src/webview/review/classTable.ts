@@ -75,9 +75,9 @@ export function classTable(
 }
 
 function barCell(value: number): HTMLElement {
-  const bar = el('span', { class: 'bar', 'aria-hidden': 'true' });
+  const bar = el('span', { class: 'bar' });
   bar.style.setProperty('--v', Math.max(0, Math.min(1, value)).toFixed(3));
-  return el('td', { class: 'num bar-cell' }, bar, el('span', { class: 'value' }, value.toFixed(3)));
+  return el('td', { class: 'num bar-cell' }, el('span', { class: 'value' }, value.toFixed(3)), el('span', { class: 'track', 'aria-hidden': 'true' }, bar));
 }
 
 export function deltaCell(delta: number, digits = 3): HTMLElement {

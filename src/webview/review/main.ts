@@ -130,11 +130,12 @@ function drawHeader(v: ReviewView): void {
         ...(r.errorRate ? figure('Failed requests', percent(r.errorRate)) : []),
         ...figure('Images', String(r.total)),
       )
-    : el('p', { class: 'muted' }, `${v.tiles.length} images in ${v.classes.length} class${v.classes.length === 1 ? '' : 'es'}`);
+    : undefined;
   const actions = v.mode === 'review'
     ? el('div', { class: 'actions' }, v.canCompare ? action('diff', v.compare ? 'Compare With Another…' : 'Compare With…', { type: 'compare' }) : undefined, action('markdown', 'Export Markdown', { type: 'export', format: 'markdown' }), action('file-code', 'Export HTML', { type: 'export', format: 'html' }))
     : undefined;
-  header.replaceChildren(el('div', {}, el('h1', {}, v.title), el('p', { class: 'subtitle' }, v.subtitle)), figures, actions ?? '');
+  header.replaceChildren(el('div', {}, el('h1', {}, v.title), el('p', { class: 'subtitle' }, v.subtitle)), figures ?? '', actions ?? '');
+  tilesPanel.classList.toggle('comparing', !!v.compare);
 }
 
 function figure(term: string, value: string): HTMLElement[] {

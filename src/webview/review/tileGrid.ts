@@ -8,6 +8,8 @@ import { isInvalid, isWrong } from './tileFilter';
 
 const TILE_W = 172; // 160 px image + 12 px gap
 const TILE_H = 226;
+/** One caption line more when comparing: the second model's answer. */
+const TILE_H_COMPARING = 243;
 const OVERSCAN_ROWS = 2;
 
 export interface Thumb {
@@ -36,6 +38,7 @@ export class TileGrid {
   /** Position in `order` of the active tile, -1 for none. */
   private active = -1;
   private frame = 0;
+  private tileH = TILE_H;
 
   constructor(private readonly events: TileGridEvents, label: string) {
     this.canvas = el('div', { class: 'grid-canvas' });
@@ -56,6 +59,7 @@ export class TileGrid {
   setData(tiles: readonly ReviewTile[], order: readonly number[]): void {
     const activeIndex = this.activeIndex();
     this.tiles = tiles;
+    this.tileH = tiles.some((t) => t.other) ? TILE_H_COMPARING : TILE_H;
     this.order = order;
     this.active = activeIndex === undefined ? -1 : order.indexOf(activeIndex);
     for (const node of this.nodes.values()) node.remove();
@@ -102,9 +106,9 @@ export class TileGrid {
     const width = this.element.clientWidth || TILE_W;
     this.columns = Math.max(1, Math.floor(width / TILE_W));
     const rows = Math.ceil(this.order.length / this.columns);
-    this.canvas.style.height = `${rows * TILE_H}px`;
-    const first = Math.max(0, Math.floor(this.element.scrollTop / TILE_H) - OVERSCAN_ROWS);
-    const visibleRows = Math.ceil((this.element.clientHeight || TILE_H * 4) / TILE_H);
+    this.canvas.style.height = `${rows * this.tileH}px`;
+    const first = Math.max(0, Math.floor(this.element.scrollTop / this.tileH) - OVERSCAN_ROWS);
+    const visibleRows = Math.ceil((this.element.clientHeight || this.tileH * 4) / this.tileH);
     const last = Math.min(rows, first + visibleRows + OVERSCAN_ROWS * 2);
     const wanted = new Set<number>();
     for (let pos = first * this.columns; pos < Math.min(this.order.length, last * this.columns); pos++) wanted.add(this.order[pos]!);
@@ -124,7 +128,7 @@ export class TileGrid {
         this.nodes.set(index, node);
         fragment.appendChild(node);
       }
-      node.style.transform = `translate(${(pos % this.columns) * TILE_W}px, ${Math.floor(pos / this.columns) * TILE_H}px)`;
+      node.style.transform = `translate(${(pos % this.columns) * TILE_W}px, ${Math.floor(pos / this.columns) * this.tileH}px)`;
       node.setAttribute('aria-posinset', String(pos + 1));
       node.setAttribute('aria-setsize', String(this.order.length));
       node.setAttribute('aria-selected', String(pos === this.active));
@@ -160,6 +164,11 @@ export class TileGrid {
           answer,
         ),
       );
+      if (t.other) {
+        const o = t.other;
+        const otherStatus = o.failed || !o.valid ? 'invalid' : o.predicted === truthClass ? 'correct' : 'wrong';
+        lines.push(el('div', { class: 'label other' }, el('span', { class: 'key' }, `2nd ${otherStatus === 'correct' ? 'ok' : otherStatus} `), o.failed ? 'no answer' : o.predicted ?? 'no label'));
+      }
     }
     const description = review
       ? `${t.name}: true ${truthClass}, ${status === 'invalid' ? 'invalid answer' : `predicted ${t.predicted}`}${status === 'wrong' ? ', wrong' : status === 'correct' ? ', correct' : ''}`
@@ -183,16 +192,16 @@ export class TileGrid {
     if (!this.order.length) return;
     this.active = Math.max(0, Math.min(this.order.length - 1, pos));
     if (scroll) {
-      const top = Math.floor(this.active / this.columns) * TILE_H;
+      const top = Math.floor(this.active / this.columns) * this.tileH;
       if (top < this.element.scrollTop) this.element.scrollTop = top;
-      else if (top + TILE_H > this.element.scrollTop + this.element.clientHeight) this.element.scrollTop = top + TILE_H - this.element.clientHeight;
+      else if (top + this.tileH > this.element.scrollTop + this.element.clientHeight) this.element.scrollTop = top + this.tileH - this.element.clientHeight;
     }
     this.render();
     this.events.onSelect(this.order[this.active]!);
   }
 
   private onKey(e: KeyboardEvent): void {
-    const page = this.columns * Math.max(1, Math.floor(this.element.clientHeight / TILE_H));
+    const page = this.columns * Math.max(1, Math.floor(this.element.clientHeight / this.tileH));
     const moves: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: this.columns, ArrowUp: -this.columns, PageDown: page, PageUp: -page };
     if (e.key in moves) this.setActive(this.active < 0 ? 0 : this.active + moves[e.key]!, true);
     else if (e.key === 'Home') this.setActive(0, true);
