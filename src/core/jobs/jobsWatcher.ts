@@ -179,9 +179,10 @@ export class JobsWatcher {
   upsert(job: FineTuningJob): void {
     const isNew = !this.jobs.has(job.id);
     if (!isTerminalJobStatus(job.status)) this.actedOn.set(job.id, Date.now() + ACTED_ON_MS);
-    this.track(job);
+    const changed = this.track(job);
     if (isNew) this.order = [job.id, ...this.order.filter((id) => id !== job.id)];
-    this.changed.fire(isNew ? undefined : [job.id]);
+    // Only what changed is redrawn: a tree row redrawn under the pointer can swallow the click that lands on it.
+    if (isNew || changed) this.changed.fire(isNew ? undefined : [job.id]);
     this.schedule.reset();
     this.scheduleNext(true);
   }
@@ -224,7 +225,9 @@ export class JobsWatcher {
   private async poll(signal: AbortSignal): Promise<void> {
     this.clearTimer();
     const gen = this.generation;
-    let changed = false;
+    // Rows whose job changed are redrawn one by one; the whole list only when its membership or order changed.
+    let listChanged = false;
+    const changedIds = new Set<string>();
     // Aborted (dispose, server/key change, manual refresh) or superseded: drop the answer silently.
     const stale = () => signal.aborted || gen !== this.generation;
     try {
@@ -252,12 +255,12 @@ export class JobsWatcher {
         if (stale()) return;
         fresh.sort((a, b) => b.created_at - a.created_at);
         const ids = fresh.map((j) => j.id);
-        if (ids.join('\n') !== this.order.join('\n')) changed = true;
+        if (ids.join('\n') !== this.order.join('\n')) listChanged = true;
         for (const j of fresh) {
           // The list form has no events or checkpoints: keep the detailed copy while it is current.
           const old = this.jobs.get(j.id);
           const keep = old && old.modified_at === j.modified_at && old.status === j.status && old.checkpoints;
-          if (!keep && this.track(j)) changed = true;
+          if (!keep && this.track(j)) changedIds.add(j.id);
         }
         this.order = ids;
         if (!(await this.checkMissingLinks(conn, info, new Set(ids), signal, stale))) return;
@@ -270,11 +273,11 @@ export class JobsWatcher {
       for (const j of detailed.slice(0, 20)) {
         const d = await conn.jobs.get(j.id, signal);
         if (stale()) return;
-        if (this.track(d)) changed = true;
+        if (this.track(d)) changedIds.add(d.id);
       }
       this.errorText = undefined;
       this.setState('ready');
-      this.changed.fire(changed ? undefined : []);
+      this.changed.fire(listChanged ? undefined : [...changedIds]);
     } catch (err) {
       // An aborted poll is a normal end (no error state, no log line); whoever aborted it polls again if needed.
       if (stale()) return;
@@ -297,7 +300,7 @@ export class JobsWatcher {
       this.scheduleNext(false, true);
       return;
     }
-    this.scheduleNext(changed);
+    this.scheduleNext(listChanged || changedIds.size > 0);
   }
 
   /**

@@ -26,7 +26,7 @@ let trainFileId: string;
 const open: JobsWatcher[] = [];
 
 before(async () => {
-  sandbox = await startSandbox({ port: 0, speed: 60 });
+  sandbox = await startSandbox({ port: 0, speed: 60, apiKey: 'sandbox' });
   conn = connect(sandbox.url, 'sandbox');
   dir = await mkdtemp(join(tmpdir(), 'pixtune-watcher-'));
   const fixture = await buildTrainingFixture(join(dir, 'fixture'), { classes: ['forest', 'river'], perClass: 4, testPerClass: 1, seed: 5 });
@@ -143,7 +143,7 @@ test('a rejected key is authFailed, and polling stops', async () => {
 });
 
 test('a retired service is "unavailable": the hook is called once and nothing is asked again', async () => {
-  const retired = await startSandbox({ port: 0, fineTuning: 'retired' });
+  const retired = await startSandbox({ port: 0, fineTuning: 'retired', apiKey: 'sandbox' });
   try {
     const h = watch({ url: retired.url, key: 'sandbox' });
     await h.watcher.refresh();
@@ -163,7 +163,7 @@ test('a retired service is "unavailable": the hook is called once and nothing is
 });
 
 test('an unreachable server is an error state that polling recovers from once the server is back', async () => {
-  const down = await startSandbox({ port: 0 });
+  const down = await startSandbox({ port: 0, apiKey: 'sandbox' });
   const { port, url } = down;
   await down.close();
   const h = watch({ url, key: 'sandbox' });
@@ -172,7 +172,7 @@ test('an unreachable server is an error state that polling recovers from once th
   assert.equal(h.watcher.state, 'error');
   assert.match(h.watcher.error ?? '', /reach/i);
   assert.equal(h.watcher.pollScheduled, true, 'errors back off but keep polling while the view is visible');
-  const up = await startSandbox({ port });
+  const up = await startSandbox({ port, apiKey: 'sandbox' });
   try {
     await until('recovery', () => h.watcher.state === 'ready');
     assert.equal(h.watcher.error, undefined);
@@ -231,7 +231,7 @@ test('a job that ended while VS Code was closed is announced once by the next wa
 
 test('a link to a job its server no longer knows is marked not found, a few per poll, without an invented status', async (t) => {
   // A fresh sandbox stands for the local sandbox restarted: it knows none of the jobs (and counts only our calls).
-  const fresh = await startSandbox({ port: 0 });
+  const fresh = await startSandbox({ port: 0, apiKey: 'sandbox' });
   t.after(() => fresh.close());
   const h = watch({ url: fresh.url, key: 'sandbox' });
   const gone = ['ftjob-gone-1', 'ftjob-gone-2', 'ftjob-gone-3', 'ftjob-gone-4'];
@@ -345,7 +345,7 @@ test('a job that succeeds after the user asked to cancel it is announced as a ca
 });
 
 test('recorded jobs the (restarted) server no longer lists are history; other servers\' and declined ones are not', async (t) => {
-  const fresh = await startSandbox({ port: 0 });
+  const fresh = await startSandbox({ port: 0, apiKey: 'sandbox' });
   t.after(() => fresh.close());
   const h = watch({ url: fresh.url, key: 'sandbox' });
   await linkFor(h.links, 'ftjob-old-1', { lastStatus: 'SUCCESS', serverUrl: fresh.url, createdAt: 100 });
@@ -356,4 +356,22 @@ test('recorded jobs the (restarted) server no longer lists are history; other se
   await h.watcher.refresh();
   assert.deepEqual(h.watcher.history().map((l) => l.jobId), ['ftjob-old-2', 'ftjob-old-1']);
   assert.deepEqual(h.watcher.list(), []);
+});
+
+test('only rows that changed are redrawn: an unchanged upsert fires nothing, a moving job fires its id, not the whole list', async () => {
+  const h = watch({ key: 'sandbox' });
+  const created = await createJob(false);
+  h.watcher.setVisible('tree', true);
+  await until('VALIDATED', async () => {
+    await h.watcher.refresh();
+    return h.watcher.get(created.id)?.status === 'VALIDATED';
+  });
+  const events: (string[] | undefined)[] = [];
+  h.watcher.onDidChange((ids) => events.push(ids));
+  h.watcher.upsert(h.watcher.get(created.id)!);
+  assert.deepEqual(events, [], 'the same job again redraws nothing');
+  h.watcher.upsert(await conn.jobs.start(created.id));
+  await until('SUCCESS', () => h.watcher.get(created.id)?.status === 'SUCCESS');
+  assert.ok(events.some((e) => e?.length === 1 && e[0] === created.id), JSON.stringify(events));
+  assert.ok(!events.includes(undefined), `no whole-list redraw while one job moves: ${JSON.stringify(events)}`);
 });
