@@ -5,8 +5,11 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
-const only = ['--unit', '--e2e', '--integration'].filter((a) => args.includes(a));
-const suites = only.length ? only.map((a) => a.slice(2)) : ['unit', 'integration', 'e2e'];
+const only = ['--unit', '--trainer', '--e2e', '--integration'].filter((a) => args.includes(a));
+const suites = only.length ? only.map((a) => a.slice(2)) : ['unit', 'trainer', 'integration', 'e2e'];
+// Where each suite's node:test files are. trainer: the TypeScript side of training (a real local Ray head and the
+// real trainer on a tiny model) in test/trainer-ts; it needs the trainer's Python environment, set up first.
+const SUITE_DIRS = { trainer: join('test', 'trainer-ts') };
 
 function run(cmd, cmdArgs, extraEnv = {}) {
   const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit', env: { ...process.env, ...extraEnv } });
@@ -26,17 +29,20 @@ function testFiles(dir) {
 // On a fresh machine `npm test` alone must work: install the npm dependencies, and before the suites that
 // drive a real VS Code, code-server + Chromium (scripts/setup-e2e.sh is cached and idempotent: ~1 s when set up).
 if (!existsSync('node_modules/esbuild') || !existsSync('node_modules/sharp')) run('npm', ['ci', '--no-audit', '--no-fund']);
-if (suites.some((s) => s !== 'unit') && !process.env.PIXTUNE_SKIP_SETUP) run('bash', ['scripts/setup-e2e.sh']);
+if (suites.some((s) => s === 'e2e' || s === 'integration') && !process.env.PIXTUNE_SKIP_SETUP) run('bash', ['scripts/setup-e2e.sh']);
+// The trainer's Python environment (cached; a fresh install takes minutes). Its tests fail, not skip, without it.
+if (suites.includes('trainer') && !process.env.PIXTUNE_SKIP_SETUP) run('bash', ['scripts/setup-python.sh']);
 
 if (!args.includes('--no-build')) {
   run('node', ['esbuild.js']);
   run('npx', ['tsc', '--noEmit', '-p', '.']);
 }
 for (const suite of suites) {
-  const files = testFiles(join('test', suite));
+  const dir = SUITE_DIRS[suite] ?? join('test', suite);
+  const files = existsSync(dir) ? testFiles(dir) : [];
   if (!files.length) continue;
   console.log(`\n== ${suite} tests (${files.length} files) ==`);
-  // e2e drives one code-server + Chromium at a time: run those files serially.
+  // e2e drives one code-server + Chromium at a time, trainer one Ray head or trainer at a time: run those serially.
   const concurrency = suite === 'unit' ? ['--test-concurrency=2'] : ['--test-concurrency=1'];
   run('node', ['--import', 'tsx', '--test', ...concurrency, '--test-reporter=spec', ...files]);
 }
