@@ -3,21 +3,25 @@
 // order, the last role, non-empty content and every image payload, and the per-file upload limit.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { z } from 'zod';
 import { UserError } from '../errors';
+import { cappedLines } from '../text/cappedLines';
 import { checkImageReference } from './imagePayload';
 import { batchRecordSchema, fineTuningRecordSchema, type Message } from './schemas';
 
 export type JsonlKind = 'finetune' | 'batch';
 /** Mistral's documented per-file upload limit. */
 export const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+/** One record longer than this is refused without being read into a string (see text/cappedLines). */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 export interface ValidateJsonlOptions {
   kind?: JsonlKind | 'auto';
   signal?: AbortSignal;
   /** Errors kept in `errors`; the rest are only counted (default 50). */
   maxErrors?: number;
+  /** Longest accepted line (default MAX_LINE_BYTES). */
+  maxLineBytes?: number;
   maxFileBytes?: number;
   onProgress?: (p: { done: number; total: number }) => void;
 }
@@ -130,21 +134,26 @@ export async function validateJsonlFile(path: string, options: ValidateJsonlOpti
     report(0, `the file is ${formatBytes(bytes)}, over the ${formatBytes(maxFileBytes)} upload limit: split it into several files`);
   }
   if (bytes === 0) report(0, 'the file is empty');
-  const stream = createReadStream(path, { encoding: 'utf8', signal: options.signal });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  const stream = createReadStream(path, { signal: options.signal, highWaterMark: 1 << 20 });
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   let read = 0;
   // Batch predictions are joined back to their request by custom_id, so a repeat would silently
   // lose or mismatch an answer. One short string per line is kept: small next to the lines themselves.
   const customIdLines = new Map<string, number>();
   try {
-    for await (const raw of lines) {
+    for await (const line of cappedLines(stream, maxLineBytes)) {
       result.lines++;
       const n = result.lines;
-      read += Buffer.byteLength(raw) + 1;
+      read += line.bytes + 1;
+      if (n % 200 === 0) options.onProgress?.({ done: Math.min(read, bytes), total: bytes });
+      if ('tooLong' in line) {
+        report(n, `the line is ${formatBytes(line.bytes)}, over the ${formatBytes(maxLineBytes)} limit for one record (is the file missing its line breaks?)`);
+        continue;
+      }
+      const raw = line.text;
       // Editors on Windows often save UTF-8 with a byte-order mark; JSON.parse would reject it with a
       // confusing "Unexpected token" message, while the content itself is fine.
       const text = n === 1 && raw.startsWith('\uFEFF') ? raw.slice(1) : raw;
-      if (n % 200 === 0) options.onProgress?.({ done: Math.min(read, bytes), total: bytes });
       if (text.trim() === '') {
         report(n, 'empty line (every line must be one JSON record)');
         continue;
@@ -167,7 +176,6 @@ export async function validateJsonlFile(path: string, options: ValidateJsonlOpti
       if (result.kind === 'batch') checkCustomIdRepeat(record, n, customIdLines, report);
     }
   } finally {
-    lines.close();
     stream.destroy();
   }
   options.signal?.throwIfAborted();
