@@ -1,0 +1,87 @@
+// `pixtune train`, `trainer setup` and `jobs --backend local` as a script uses them: the CLI entry (src/cli.ts,
+// what dist/cli.js bundles) in a child process, the real trainer on a tiny model, --json documents on stdout and
+// the exit-code contract (0 ok, 1 a failure to fix, 2 bad usage).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { makeTinyModel, makeToyRun, projectPython, REPO } from './fixtures';
+
+let dir: string;
+let runDir: string;
+let model: string;
+let env: NodeJS.ProcessEnv;
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node', ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), ...args], { cwd: REPO, env, timeout: 240_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pixtune-traincli-'));
+  // The environment's interpreter directly (no setup run), and the local jobs index in the temp folder.
+  env = { ...process.env, PIXTUNE_TRAINER_PYTHON: await projectPython(), PIXTUNE_CACHE: join(dir, 'cache') };
+  [runDir, model] = await Promise.all([makeToyRun(join(dir, 'run')), makeTinyModel(join(dir, 'model'))]);
+});
+
+after(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test('bad usage exits 2 with one JSON error document', async () => {
+  const missing = await cli('train', '--backend', 'local', '--base-model', model, '--json');
+  assert.equal(missing.code, 2);
+  assert.deepEqual(JSON.parse(missing.stdout).error.kind, 'usage');
+  assert.match(JSON.parse(missing.stdout).error.message, /--run/);
+  const backend = await cli('train', '--run', runDir, '--backend', 'gpu-cloud', '--base-model', model);
+  assert.equal(backend.code, 2);
+  assert.match(backend.stderr, /--backend must be one of local, ray, mistral/);
+  const both = await cli('train', '--run', runDir, '--backend', 'local', '--base-model', model, '--epochs', '1', '--steps', '2');
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /either --epochs or --steps/);
+});
+
+test('trainer setup --json reports the environment', { timeout: 60_000 }, async () => {
+  const r = await cli('trainer', 'setup', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  assert.equal(doc.python, env.PIXTUNE_TRAINER_PYTHON);
+  assert.match(doc.torch, /^2\./);
+  assert.equal(typeof doc.cuda, 'boolean');
+  assert.equal(doc.gpus, 0);
+});
+
+test('the capacity check refuses a 12B model on a machine without a GPU, with the way out', { timeout: 60_000 }, async () => {
+  const r = await cli('train', '--run', runDir, '--backend', 'local', '--base-model', 'mistralai/Pixtral-12B-2409', '--gpus-per-worker', '1', '--json');
+  assert.equal(r.code, 1);
+  const err = JSON.parse(r.stdout).error;
+  assert.match(err.message, /does not fit this machine/);
+  assert.match(err.hint, /GPU|--force/);
+  assert.match(r.stderr, /Capacity: Pixtral-12B \(12\.4 B parameters, bf16\)/);
+});
+
+test('train --backend local --wait --json trains the tiny model; jobs list/get find it', { timeout: 300_000 }, async () => {
+  const r = await cli('train', '--run', runDir, '--backend', 'local', '--base-model', model, '--steps', '2', '--lr', '1e-3', '--lora-rank', '4', '--wait', '--poll-ms', '500', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const job = JSON.parse(r.stdout);
+  assert.equal(job.backend, 'local');
+  assert.equal(job.status, 'SUCCESS');
+  assert.deepEqual(job.metrics.map((m: { step: number }) => m.step), [1, 2]);
+  assert.ok(typeof job.metrics[0].train_loss === 'number');
+  assert.ok((await stat(join(job.adapter, 'adapter_config.json'))).isFile());
+  assert.match(r.stderr, /Capacity: .* trains on CPU/);
+  const list = await cli('jobs', 'list', '--backend', 'local', '--json');
+  assert.equal(list.code, 0, list.stderr);
+  assert.deepEqual(JSON.parse(list.stdout).data.map((j: { id: string }) => j.id), [job.id]);
+  const got = await cli('jobs', 'get', job.id, '--backend', 'local');
+  assert.equal(got.code, 0);
+  assert.match(got.stdout, new RegExp(`${job.id}  SUCCESS`));
+  const unknown = await cli('jobs', 'get', 'local-nope', '--backend', 'local', '--json');
+  assert.equal(unknown.code, 1);
+  assert.match(JSON.parse(unknown.stdout).error.message, /No training local-nope/);
+});
