@@ -166,9 +166,10 @@ export function unreachableError(url: string, cause: unknown): MistralError {
   );
 }
 
-export function timeoutError(url: string, ms: number): MistralError {
+export function timeoutError(url: string, ms: number, idle = false): MistralError {
   const endpoint = describeEndpoint(url);
-  return new MistralError('timeout', `${endpoint} did not answer within ${Math.round(ms / 1000)} s.`, 'Try again, or raise the timeout setting.', undefined, undefined, endpoint);
+  const what = idle ? `The transfer to ${endpoint} made no progress for ${Math.round(ms / 1000)} s.` : `${endpoint} did not answer within ${Math.round(ms / 1000)} s.`;
+  return new MistralError('timeout', what, 'Try again, or raise the timeout setting.', undefined, undefined, endpoint);
 }
 
 /**

@@ -133,13 +133,15 @@ export async function uploadFile(deps: UploadDeps, path: string, purpose: FilePu
   for (const entry of cache?.entries[sha256] ?? []) {
     if (entry.serverUrl !== serverUrl || entry.purpose !== purpose) continue;
     const existing = await deps.retrieve(entry.fileId, opts.signal);
-    if (existing) {
+    // The server's own record decides: a file of another purpose (or size) is not this upload.
+    if (existing && sameUpload(existing, purpose, size)) {
       opts.onProgress?.({ done: size, total: size });
       return { file: existing, sha256, reused: true };
     }
   }
   if (opts.matchByNameAndSize) {
-    const match = (await deps.list(purpose, opts.signal)).find((f) => f.filename === filename && f.bytes === size);
+    // Not every server honours the purpose filter of the listing: the purpose is checked here too.
+    const match = (await deps.list(purpose, opts.signal)).find((f) => f.filename === filename && sameUpload(f, purpose, size));
     if (match) {
       opts.onProgress?.({ done: size, total: size });
       await remember(opts.cachePath, cache, sha256, { serverUrl, fileId: match.id, filename, bytes: size, purpose });
@@ -161,11 +163,15 @@ export async function uploadFile(deps: UploadDeps, path: string, purpose: FilePu
         opts.onProgress?.({ done, total: size, rate, etaSeconds: rate ? (size - done) / rate : undefined });
       });
     },
-    { idempotent: false, signal: opts.signal },
+    { idempotent: false, signal: opts.signal, streaming: true },
   );
   const file = await deps.transport.parse(res, uploadedFileSchema, new URL(deps.transport.config.serverUrl.replace(/\/+$/, '') + '/v1/files'));
   await remember(opts.cachePath, cache, sha256, { serverUrl, fileId: file.id, filename, bytes: size, purpose });
   return { file, sha256, reused: false };
+}
+
+function sameUpload(f: UploadedFile, purpose: FilePurpose, size: number): boolean {
+  return f.purpose === purpose && f.bytes === size;
 }
 
 async function remember(

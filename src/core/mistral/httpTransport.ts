@@ -34,6 +34,8 @@ export interface CallOptions {
   idempotent?: boolean;
   signal?: AbortSignal;
   model?: string;
+  /** The body is a stream (an upload): the timeout is on inactivity, not the whole request. */
+  streaming?: boolean;
 }
 
 /** A failed HTTP status carried out of an attempt so the policy can decide on a retry. */
@@ -51,12 +53,15 @@ export class FatalAttemptError extends Error {}
  * ends up holding most of a large file in memory, node:http's pipe honours socket back-pressure.
  * Answers are wrapped in a fetch Response so the rest of the transport is the same.
  */
-export function nodeRequest(url: URL, method: string, headers: Record<string, string>, body: Readable, signal: AbortSignal): Promise<Response> {
+export function nodeRequest(url: URL, method: string, headers: Record<string, string>, body: Readable, signal: AbortSignal, onActivity: () => void = () => undefined): Promise<Response> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<Response>((resolve, reject) => {
     const req = send(url, { method, headers, signal }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('data', (c: Buffer) => {
+        onActivity();
+        chunks.push(c);
+      });
       res.on('error', reject);
       res.on('end', () => {
         const h = new Headers();
@@ -69,6 +74,8 @@ export function nodeRequest(url: URL, method: string, headers: Record<string, st
       reject(err);
     });
     body.on('error', (err) => req.destroy(err));
+    // Each chunk the socket accepts is progress (pipe honours back-pressure, so a stalled peer stops it).
+    body.on('data', () => onActivity());
     body.pipe(req);
   });
 }
@@ -120,10 +127,10 @@ export class MistralTransport {
     };
     try {
       return await this.config.policy.run(
-        async ({ signal }) => {
+        async ({ signal, active }) => {
           const built = makeBody?.();
           if (built?.body instanceof Readable) {
-            const res = await nodeRequest(url, method, { authorization: `Bearer ${this.config.apiKey}`, accept: 'application/json', ...built.headers }, built.body, signal);
+            const res = await nodeRequest(url, method, { authorization: `Bearer ${this.config.apiKey}`, accept: 'application/json', ...built.headers }, built.body, signal, active);
             if (res.ok) return res;
             throw new StatusFailure(res.status, res.headers.get('retry-after'), await readBody(res));
           }
@@ -138,7 +145,8 @@ export class MistralTransport {
           throw new StatusFailure(res.status, res.headers.get('retry-after'), await readBody(res));
         },
         classify,
-        { signal: opts.signal, idempotent: opts.idempotent ?? method === 'GET' },
+        // Streamed bodies time out on inactivity, not on total duration (see RunOptions.timeout).
+        { signal: opts.signal, idempotent: opts.idempotent ?? method === 'GET', timeout: opts.streaming ? 'idle' : 'whole' },
       );
     } catch (err) {
       throw this.mapFailure(err, url, opts);
@@ -185,7 +193,7 @@ export class MistralTransport {
     if (last instanceof StatusFailure) {
       mapped = errorFromHttp({ status: last.status, body: last.body, url: String(url), family: opts.family ?? 'other', model: opts.model, keyAction: this.config.keyAction });
     } else if (err instanceof RetriesExhausted && err.failure.type === 'timeout') {
-      mapped = timeoutError(String(url), this.config.policy.options.timeoutMs);
+      mapped = timeoutError(String(url), this.config.policy.options.timeoutMs, opts.streaming);
     } else if (err instanceof RetriesExhausted && err.failure.type === 'network') {
       mapped = unreachableError(String(url), last);
     }

@@ -14,7 +14,7 @@ export const retryOptionsSchema = z.object({
   jitter: z.number().min(0).max(1).default(0.5),
   /** A Retry-After longer than this is not waited for: the call fails with the server's advice. */
   maxRetryAfterMs: z.number().min(0).default(120_000),
-  /** Per-attempt timeout. */
+  /** Per-attempt timeout; for streamed uploads, the longest time without progress (see RunOptions.timeout). */
   timeoutMs: z.number().int().min(1).default(120_000),
 });
 export type RetryOptions = z.infer<typeof retryOptionsSchema>;
@@ -66,12 +66,20 @@ export interface RunOptions {
    * because the server did not act on them.
    */
   idempotent?: boolean;
+  /**
+   * 'whole' (default): an attempt may take timeoutMs in all. 'idle': timeoutMs without progress —
+   * for streamed bodies, where a 512 MB upload on a slow line takes longer than any fixed cap but
+   * is fine as long as bytes move. The attempt reports progress with ctx.active().
+   */
+  timeout?: 'whole' | 'idle';
 }
 
 export interface AttemptContext {
   /** Aborts when the caller aborts or the per-attempt timeout fires. */
   signal: AbortSignal;
   attempt: number;
+  /** Progress was made: restarts an idle timeout (no effect on a whole-attempt timeout). */
+  active(): void;
 }
 
 /** Thrown out of `run` when every attempt failed; `last` is the final failure's original error. */
@@ -127,9 +135,9 @@ export class RetryPolicy {
     const idempotent = opts.idempotent ?? true;
     for (let n = 0; ; n++) {
       opts.signal?.throwIfAborted();
-      const timeout = AbortSignal.timeout(this.options.timeoutMs);
-      const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-      const ctx: AttemptContext = { signal, attempt: n };
+      const timer = new AttemptTimer(this.options.timeoutMs);
+      const signal = opts.signal ? AbortSignal.any([opts.signal, timer.signal]) : timer.signal;
+      const ctx: AttemptContext = { signal, attempt: n, active: opts.timeout === 'idle' ? () => timer.restart() : () => undefined };
       try {
         return await attempt(ctx);
       } catch (err) {
@@ -142,7 +150,34 @@ export class RetryPolicy {
         const wait = this.delayMs(n, failure.type === 'status' ? failure.retryAfter : undefined);
         if (wait > this.options.maxRetryAfterMs) throw new RetriesExhausted(err, failure, n + 1);
         await this.sleep(wait, opts.signal);
+      } finally {
+        timer.clear();
       }
     }
+  }
+}
+
+/** A per-attempt timeout that can be restarted (idle mode) and is cleared when the attempt ends. */
+class AttemptTimer {
+  private readonly controller = new AbortController();
+  private handle: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly ms: number) {
+    this.restart();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  restart(): void {
+    if (this.controller.signal.aborted) return;
+    clearTimeout(this.handle);
+    this.handle = setTimeout(() => this.controller.abort(new DOMException('The operation timed out.', 'TimeoutError')), this.ms);
+    this.handle.unref?.();
+  }
+
+  clear(): void {
+    clearTimeout(this.handle);
   }
 }
