@@ -9,19 +9,19 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Frame, Page } from 'playwright-core';
 import {
-  REPO_ROOT, expandRow, findWebviewFrame, inputBoxType, quickPickSelect, runCommand, treeRow, waitForNotification, waitForTreeRows, withVSCode,
+  REPO_ROOT, editorTabs, expandRow, findWebviewFrame, inputBoxType, quickPickSelect, runCommand, treeRow, waitForNotification, waitForTreeRows, withVSCode,
   type TreeRow, type VSCodeSession,
 } from './harness';
 import { rightClickTreeRow, runFromContextMenu, waitForQuickInputTitle, waitUntil } from './trainingUi';
 import { generateDataset } from '../fixtures/generateDataset';
 import { startSandbox } from '../../src/core/sandbox/server';
-import { readPredictions } from '../../src/core/evaluation/predictionsFile';
+import { modelSlug, readPredictions } from '../../src/core/evaluation/predictionsFile';
 import { compareEvaluations } from '../../src/core/evaluation/compare';
 import { suspectedLabelErrors } from '../../src/core/evaluation/labelErrors';
 import { listEvaluations } from '../../src/core/evaluation/listEvaluations';
@@ -66,6 +66,23 @@ async function evaluateThroughUi(page: Page, model: string | RegExp): Promise<vo
   await quickPickSelect(page, /^Free answer$/);
 }
 
+/** The sandbox key through Set API Key, the dataset through Add as Dataset; returns the run's row in the tree. */
+async function keyAndDataset(page: Page): Promise<TreeRow> {
+  await runCommand(page, 'Pixtune: Set API Key');
+  await inputBoxType(page, 'sandbox');
+  await waitForNotification(page, /Sandbox accepted the API key/, 30_000);
+  await runCommand(page, 'Pixtune: Add as Dataset');
+  await quickPickSelect(page, /^\s*aid\b/);
+  await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === 'Training data'));
+  await expandRow(page, DATASETS, 'Training data');
+  // The run is the row under "Training data" (labelled by what it is: split, size, format, template).
+  const runUnder = (rows: TreeRow[]) => {
+    const i = rows.findIndex((row) => row.label === 'Training data');
+    return i >= 0 && rows[i + 1] && rows[i + 1]!.level === rows[i]!.level + 1 ? rows[i + 1] : undefined;
+  };
+  return runUnder(await waitForTreeRows(page, DATASETS, (r) => runUnder(r) !== undefined))!;
+}
+
 async function screenshots(vs: VSCodeSession, frame: Frame, theme: string): Promise<void> {
   for (const [tab, name] of [['Tiles', 'tiles'], ['Matrix & classes', 'matrix'], ['Compare', 'compare'], ['Suspected label errors', 'label-errors']] as const) {
     await clickTab(frame, tab);
@@ -87,19 +104,7 @@ test('evaluation: base and fine-tuned sandbox models through the UI, confusion c
 
     await withVSCode({ workspace, name: 'evaluation', settings: { 'pixtune.serverUrl': sandbox.url } }, async (vs) => {
       const { page } = vs;
-      await runCommand(page, 'Pixtune: Set API Key');
-      await inputBoxType(page, 'sandbox');
-      await waitForNotification(page, /Sandbox accepted the API key/, 30_000);
-      await runCommand(page, 'Pixtune: Add as Dataset');
-      await quickPickSelect(page, /^\s*aid\b/);
-      await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === 'Training data'));
-      await expandRow(page, DATASETS, 'Training data');
-      // The run is the row under "Training data" (labelled by what it is: split, size, format, template).
-      const runUnder = (rows: TreeRow[]) => {
-        const i = rows.findIndex((row) => row.label === 'Training data');
-        return i >= 0 && rows[i + 1] && rows[i + 1]!.level === rows[i]!.level + 1 ? rows[i + 1] : undefined;
-      };
-      const runRow = runUnder(await waitForTreeRows(page, DATASETS, (r) => runUnder(r) !== undefined))!;
+      const runRow = await keyAndDataset(page);
 
       // 1. The base model, from the run's context menu.
       await runFromContextMenu(page, () => rightClickTreeRow(page, DATASETS, runRow.label), /^(Pixtune: )?Evaluate Model$/,
@@ -160,7 +165,7 @@ test('evaluation: base and fine-tuned sandbox models through the UI, confusion c
       // 4. Compare With… the fine-tuned model: its fixed and broken tiles, as core computes them.
       await base.locator('button', { hasText: 'Compare With' }).click();
       await quickPickSelect(page, fineTuned);
-      const compared = await findWebviewFrame(page, /Suspected label errors/, 60_000);
+      let compared = await findWebviewFrame(page, /Suspected label errors/, 60_000);
       const ftRecords = (await readPredictions(ftFile)).records;
       const comparison = compareEvaluations(records, ftRecords, (await loadManifest(runDir)).classes);
       await clickTab(compared, 'Compare');
@@ -168,6 +173,19 @@ test('evaluation: base and fine-tuned sandbox models through the UI, confusion c
       assert.match(compareText, new RegExp(`${comparison.fixed.length} fixed by the second model`));
       assert.match(compareText, new RegExp(`${comparison.broken.length} broken by the second model`));
       assert.ok(comparison.b.accuracy > comparison.a.accuracy, 'the fine-tuned model beats the base model on this data');
+
+      // Export: one self-contained HTML file (wrong tiles as embedded thumbnails) and Markdown, in the run's reports/.
+      const reportBase = join(runDir, 'reports', `${modelSlug(BASE)}-vs-${modelSlug(fineTuned)}`);
+      await compared.locator('button', { hasText: 'Export HTML' }).click();
+      const html = await waitUntil(async () => (existsSync(`${reportBase}.html`) ? readFile(`${reportBase}.html`, 'utf8') : undefined), () => `${reportBase}.html`);
+      assert.match(html, /<img src="data:image\/jpeg;base64,/);
+      assert.ok(!/<script/i.test(html), 'the exported HTML has no script');
+      await compared.locator('button', { hasText: 'Export Markdown' }).click();
+      await waitUntil(async () => ((await editorTabs(page)).some((t) => t.endsWith('.md')) ? true : undefined), async () => `a Markdown tab (tabs: ${(await editorTabs(page)).join(' | ')})`);
+      assert.match(await readFile(`${reportBase}.md`, 'utf8'), /accuracy/i);
+      // The Markdown opened in front of the review: back to the review's tab (its page is made afresh, state kept).
+      await page.locator('.tabs-container .tab', { hasText: `Review: ${BASE} vs` }).click();
+      compared = await findWebviewFrame(page, /Suspected label errors/, 60_000);
 
       // 5. Suspected label errors: move one to the class both models agree on, then Undo.
       const errors = suspectedLabelErrors(records, ftRecords);
@@ -210,6 +228,44 @@ test('evaluation: base and fine-tuned sandbox models through the UI, confusion c
       assert.ok((await shownTilePaths(gallery)).every((p) => p.startsWith('river/')));
       await gallery.locator('.tile img').first().waitFor({ state: 'visible', timeout: 30_000 });
       await vs.screenshot('evaluation-gallery-dark');
+    });
+  } finally {
+    await sandbox.close();
+    await rm(workspace, { recursive: true, force: true });
+  }
+});
+
+test('evaluation: progress with rate and ETA, Cancel keeps the answers so far, running again asks only the rest', { timeout: 300_000 }, async () => {
+  const { workspace, runDir } = await workspaceWithRun();
+  // Slow answers, one at a time: the run lasts long enough to watch and cancel.
+  const sandbox = await startSandbox({ port: 0, apiKey: 'sandbox', speed: 3, faults: 'delay:/v1/chat/completions:*:400' });
+  const file = join(runDir, 'predictions', `${modelSlug(BASE)}.jsonl`);
+  try {
+    await withVSCode({ workspace, name: 'evaluation-cancel', settings: { 'pixtune.serverUrl': sandbox.url, 'pixtune.evaluation.concurrency': 1 } }, async (vs) => {
+      const { page } = vs;
+      await keyAndDataset(page);
+      await runCommand(page, 'Pixtune: Evaluate Model');
+      await evaluateThroughUi(page, new RegExp(`^${BASE}$`));
+      const toast = page.locator('.notification-toast', { hasText: `Evaluating ${BASE}` });
+      await toast.filter({ hasText: /([3-9]|1\d)\/19 images · \d+\/s · \d+ s left/ }).waitFor({ timeout: 60_000 });
+      await vs.screenshot('evaluation-progress-light');
+      await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+      await waitForNotification(page, new RegExp(`Evaluation of ${BASE} stopped`), 60_000);
+      const partial = await readPredictions(file);
+      assert.ok(partial.records.length >= 3 && partial.records.length < 19, `${partial.records.length} answers kept`);
+
+      // Again: only the images not answered yet are asked; the file ends with one line per image.
+      await runCommand(page, 'Pixtune: Evaluate Model');
+      await evaluateThroughUi(page, new RegExp(`^${BASE}$`));
+      await waitForNotification(page, new RegExp(`${BASE}: accuracy [\\d.]+%.*19 of 19 images answered`), 120_000);
+      const done = await readPredictions(file);
+      assert.equal(done.records.length, 19);
+      assert.equal(done.lines, 19, 'no duplicate lines');
+      const stats = sandbox.stats();
+      const asked = Object.entries(stats.models).filter(([route]) => route.includes('chat')).reduce((n, [, m]) => n + (m[BASE] ?? 0), 0);
+      // At most the one request in flight at the cancel is asked again (its answer never arrived).
+      assert.ok(asked >= 19 && asked <= 20, `chat requests answered for ${BASE}: ${asked} (${JSON.stringify(stats.models)})`);
+      await reviewFrame(page, new RegExp(BASE));
     });
   } finally {
     await sandbox.close();

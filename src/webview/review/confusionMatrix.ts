@@ -70,6 +70,6 @@ export function confusedPairsList(pairs: readonly ConfusedPair[], onPick: (truth
   return el(
     'ol',
     { class: 'pairs' },
-    ...pairs.map((p) => el('li', {}, el('strong', {}, p.a), ' ↔ ', el('strong', {}, p.b), el('span', { class: 'muted' }, ` ${p.total} images: `), direction(p.a, p.b, p.aAsB), ' · ', direction(p.b, p.a, p.bAsA))),
+    ...pairs.map((p) => el('li', {}, el('strong', {}, p.a), ' ↔ ', el('strong', {}, p.b), el('span', { class: 'muted' }, ` ${p.total} image${p.total === 1 ? '' : 's'}: `), direction(p.a, p.b, p.aAsB), ' · ', direction(p.b, p.a, p.bAsA))),
   );
 }
