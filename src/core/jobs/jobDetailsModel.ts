@@ -54,7 +54,8 @@ export interface DetailsContext {
   estimate?: OwnEstimate;
 }
 
-const HYPERPARAMETER_LABELS: Record<string, string> = {
+// A Map: hyperparameter names come from the server ("constructor" must be shown as itself).
+const HYPERPARAMETER_LABELS = new Map<string, string>(Object.entries({
   training_steps: 'Training steps',
   epochs: 'Epochs',
   learning_rate: 'Learning rate',
@@ -62,7 +63,7 @@ const HYPERPARAMETER_LABELS: Record<string, string> = {
   warmup_fraction: 'Warm-up fraction',
   seq_len: 'Sequence length',
   fim_ratio: 'FIM ratio',
-};
+}));
 
 export function jobDetailsModel(job: FineTuningJob, ctx: DetailsContext): JobDetailsModel {
   const look = statusLook(job.status);
@@ -78,7 +79,7 @@ export function jobDetailsModel(job: FineTuningJob, ctx: DetailsContext): JobDet
 
   const hyperparameters = Object.entries(job.hyperparameters)
     .filter(([, v]) => v !== null && v !== undefined)
-    .map(([k, v]) => ({ label: HYPERPARAMETER_LABELS[k] ?? k, value: typeof v === 'number' ? String(v) : JSON.stringify(v) }));
+    .map(([k, v]) => ({ label: HYPERPARAMETER_LABELS.get(k) ?? k, value: typeof v === 'number' ? String(v) : JSON.stringify(v) }));
 
   const files = [
     ...job.training_files.map((id) => ({ label: 'Training', value: id })),

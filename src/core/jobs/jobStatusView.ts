@@ -15,7 +15,9 @@ export interface StatusLook {
   awaitingStart: boolean;
 }
 
-const LOOKS: Record<string, Omit<StatusLook, 'active' | 'awaitingStart'>> = {
+// A Map, not an object: a status is a server string, and "toString" or "constructor" must not find
+// Object.prototype's functions (which broke the details panel).
+const LOOKS = new Map<string, Omit<StatusLook, 'active' | 'awaitingStart'>>(Object.entries({
   QUEUED: { icon: 'clock', color: 'charts.yellow', label: 'Queued' },
   STARTED: { icon: 'loading~spin', color: 'charts.blue', label: 'Started' },
   VALIDATING: { icon: 'loading~spin', color: 'charts.blue', label: 'Validating' },
@@ -26,10 +28,10 @@ const LOOKS: Record<string, Omit<StatusLook, 'active' | 'awaitingStart'>> = {
   FAILED_VALIDATION: { icon: 'error', color: 'testing.iconFailed', label: 'Failed validation' },
   CANCELLED: { icon: 'circle-slash', color: 'disabledForeground', label: 'Cancelled' },
   CANCELLATION_REQUESTED: { icon: 'loading~spin', color: 'disabledForeground', label: 'Cancelling' },
-};
+}));
 
 export function statusLook(status: string): StatusLook {
-  const known = LOOKS[status];
+  const known = LOOKS.get(status);
   const terminal = isTerminalJobStatus(status);
   // VALIDATED with auto_start false stays put until someone starts it; it is not "running".
   const awaitingStart = status === 'VALIDATED';

@@ -1,0 +1,51 @@
+// Server strings used as keys: a status, hyperparameter or event called "constructor", "__proto__" or
+// "toString" made the details panel throw (Object.prototype's functions were found in lookup tables).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { jobDetailsModel } from '../../../src/core/jobs/jobDetailsModel';
+import { statusLook } from '../../../src/core/jobs/jobStatusView';
+import { buildTimeline } from '../../../src/core/jobs/jobTimeline';
+import { fineTuningJobSchema } from '../../../src/core/mistral/wireSchemas';
+import { hostToWebviewSchema } from '../../../src/webview/messages';
+import { T0, wireJob } from './fixtures';
+
+const PROTO_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+
+test('statusLook gives every proto-named status a plain look', () => {
+  for (const s of PROTO_NAMES) {
+    const look = statusLook(s);
+    assert.equal(typeof look.icon, 'string', s);
+    assert.equal(typeof look.label, 'string', s);
+    assert.equal(look.icon, 'question');
+  }
+});
+
+test('a job whose status, hyperparameters and events are proto-named draws: every label and value is a string', () => {
+  // Through JSON and the wire schema, as a server's answer arrives.
+  const wire = JSON.stringify({
+    ...wireJob({ status: 'toString' }),
+    hyperparameters: { training_steps: 10, constructor: 3, toString: 1, valueOf: 2 },
+    events: [
+      { name: 'status-updated', data: { status: 'constructor' }, created_at: T0 },
+      { name: '__proto__', data: { message: 'odd' }, created_at: T0 + 1 },
+      { name: 'status-updated', data: { status: 'hasOwnProperty' }, created_at: T0 + 2 },
+    ],
+  });
+  const job = fineTuningJobSchema.parse(JSON.parse(wire));
+  const model = jobDetailsModel(job, { nowMs: (T0 + 5) * 1000, serverLabel: 'Sandbox', isSandbox: true });
+  for (const row of [...model.summary, ...model.hyperparameters, ...model.files, ...model.costs]) {
+    assert.equal(typeof row.label, 'string', JSON.stringify(row));
+    assert.equal(typeof row.value, 'string', JSON.stringify(row));
+  }
+  assert.deepEqual(model.hyperparameters.map((h) => h.label).sort(), ['Training steps', 'constructor', 'toString', 'valueOf']);
+  assert.deepEqual(model.timeline.map((t) => t.label), ['Constructor', '  proto  ', 'Hasownproperty']);
+  assert.equal(model.statusLabel, 'Tostring');
+  // And it crosses to the webview as a valid message.
+  assert.ok(hostToWebviewSchema.safeParse({ type: 'job', job: model }).success);
+});
+
+test('buildTimeline keeps proto-named event names as labels', () => {
+  const t = buildTimeline([{ name: 'constructor', data: {}, created_at: T0 }]);
+  assert.equal(t[0]!.label, 'constructor');
+  assert.equal(t[0]!.icon, 'circle-small');
+});
