@@ -2,7 +2,7 @@
 // whole or not at all: everything is written into a staging folder beside the target and renamed
 // into place at the end. A full disk, a crash or a cancellation leaves the old run (or nothing), never
 // new JSONL beside an old manifest; replacing a run replaces all of it.
-import { mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../errors';
@@ -47,6 +47,8 @@ export async function writeFolderAtomic<T>(target: string, fill: (staging: strin
   await removeAbandoned(target);
   let staging: string | undefined;
   try {
+    // The first run of a dataset goes to .pixtune/<dataset>/<run>: the parent may not exist yet.
+    await mkdir(dirname(target), { recursive: true });
     staging = await mkdtemp(join(dirname(target), `.${basename(target)}${STAGING}${process.pid}-`));
     const result = await fill(staging);
     if (existing === undefined) {

@@ -32,6 +32,14 @@ test('a failed fill leaves the target as it was and no staging folder', async ()
   assert.equal(await readFile(join(target, 'manifest.json'), 'utf8'), 'old');
 });
 
+test('the first run of a dataset is written where its parent folder does not exist yet', async () => {
+  const base = await tempDir();
+  const target = join(base, '.pixtune', 'aid', 'run1');
+  await writeFolderAtomic(target, (stage) => writeFile(join(stage, 'train.jsonl'), 'x'), run);
+  assert.deepEqual(await readdir(target), ['train.jsonl']);
+  assert.deepEqual(await readdir(join(base, '.pixtune', 'aid')), ['run1']);
+});
+
 test('replace swaps the whole run: files the new run does not write are gone', async () => {
   const base = await tempDir();
   const target = join(base, 'run');
