@@ -4,7 +4,7 @@
 import type { ReviewTile } from './reviewMessages';
 
 export const INVALID_COLUMN = '(invalid)';
-export const STATUSES = ['all', 'correct', 'wrong', 'invalid', 'fixed', 'broken', 'labelErrors'] as const;
+export const STATUSES = ['all', 'correct', 'wrong', 'invalid', 'failed', 'fixed', 'broken', 'labelErrors'] as const;
 export type TileStatus = (typeof STATUSES)[number];
 
 export interface TileFilter {
@@ -18,12 +18,16 @@ export interface TileFilter {
 
 export const NO_FILTER: TileFilter = { status: 'all', truth: '', predicted: '', search: '' };
 
-/** A wrong tile is one whose answer is not its truth; an invalid one has no usable class (or no answer). */
+// As in core's report: a failed request (no answer) is in no cell of the matrix and no figure but the error
+// rate; an invalid answer (no class of the run) is the matrix's last column and counts as wrong.
+export function isFailed(t: ReviewTile): boolean {
+  return t.failed === true;
+}
 export function isInvalid(t: ReviewTile): boolean {
-  return t.valid === false || t.failed === true;
+  return !isFailed(t) && t.valid === false;
 }
 export function isWrong(t: ReviewTile): boolean {
-  return t.predicted !== undefined && (isInvalid(t) || t.predicted !== t.truth);
+  return t.predicted !== undefined && !isFailed(t) && (isInvalid(t) || t.predicted !== t.truth);
 }
 
 /** Indices of the tiles that pass the filter, in list order. `sets` holds the comparison's index lists. */
@@ -38,11 +42,12 @@ export function filterTiles(
   for (let i = 0; i < tiles.length; i++) {
     const t = tiles[i]!;
     if (only && !only.has(i)) continue;
-    if (f.status === 'correct' && isWrong(t)) continue;
+    if (f.status === 'correct' && (isWrong(t) || isFailed(t) || t.predicted === undefined)) continue;
+    if (f.status === 'failed' && !isFailed(t)) continue;
     if (f.status === 'wrong' && !isWrong(t)) continue;
     if (f.status === 'invalid' && !isInvalid(t)) continue;
     if (f.truth && t.truth !== f.truth) continue;
-    if (f.predicted === INVALID_COLUMN ? !isInvalid(t) : f.predicted && (isInvalid(t) || t.predicted !== f.predicted)) continue;
+    if (f.predicted && (isFailed(t) || (f.predicted === INVALID_COLUMN ? !isInvalid(t) : !t.valid || t.predicted !== f.predicted))) continue;
     if (needle && !t.name.toLowerCase().includes(needle) && !t.path.toLowerCase().includes(needle)) continue;
     out.push(i);
   }
@@ -64,6 +69,7 @@ export const STATUS_LABELS: Record<TileStatus, string> = {
   correct: 'Correct',
   wrong: 'Wrong',
   invalid: 'Invalid answers',
+  failed: 'No answer (request failed)',
   fixed: 'Fixed by the second model',
   broken: 'Broken by the second model',
   labelErrors: 'Suspected label errors',

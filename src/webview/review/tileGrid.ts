@@ -4,7 +4,7 @@
 // opens it. Right and wrong are told by an icon and words as well as by colour; invalid answers look apart.
 import { codicon, el } from '../dom';
 import type { ReviewTile } from './reviewMessages';
-import { isInvalid, isWrong } from './tileFilter';
+import { isFailed, isInvalid, isWrong } from './tileFilter';
 
 const TILE_W = 172; // 160 px image + 12 px gap
 const TILE_H = 226;
@@ -148,7 +148,7 @@ export class TileGrid {
   private tileNode(index: number): HTMLElement {
     const t = this.tiles[index]!;
     const review = t.predicted !== undefined;
-    const status = !review ? 'plain' : isInvalid(t) ? 'invalid' : isWrong(t) ? 'wrong' : 'correct';
+    const status = !review ? 'plain' : isFailed(t) ? 'failed' : isInvalid(t) ? 'invalid' : isWrong(t) ? 'wrong' : 'correct';
     const truthClass = t.movedTo ?? t.truth;
     const lines: HTMLElement[] = [el('div', { class: 'name', title: t.path }, t.name)];
     if (!review) lines.push(el('div', { class: 'label' }, truthClass));
@@ -159,8 +159,8 @@ export class TileGrid {
         el(
           'div',
           { class: `label predicted ${status}` },
-          codicon(status === 'correct' ? 'pass' : status === 'wrong' ? 'error' : 'question'),
-          el('span', { class: 'key' }, status === 'invalid' ? ' invalid ' : status === 'wrong' ? ' wrong ' : ' ok '),
+          codicon(status === 'correct' ? 'pass' : status === 'wrong' ? 'error' : status === 'failed' ? 'debug-disconnect' : 'question'),
+          el('span', { class: 'key' }, status === 'invalid' ? ' invalid ' : status === 'wrong' ? ' wrong ' : status === 'failed' ? ' failed ' : ' ok '),
           answer,
         ),
       );
@@ -171,7 +171,7 @@ export class TileGrid {
       }
     }
     const description = review
-      ? `${t.name}: true ${truthClass}, ${status === 'invalid' ? 'invalid answer' : `predicted ${t.predicted}`}${status === 'wrong' ? ', wrong' : status === 'correct' ? ', correct' : ''}`
+      ? `${t.name}: true ${truthClass}, ${status === 'failed' ? 'no answer (request failed)' : status === 'invalid' ? 'invalid answer' : `predicted ${t.predicted}`}${status === 'wrong' ? ', wrong' : status === 'correct' ? ', correct' : ''}`
       : `${t.name}, class ${truthClass}`;
     return el(
       'div',
