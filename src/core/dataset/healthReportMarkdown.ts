@@ -1,13 +1,12 @@
 // The health check as a Markdown report. Every dataset-derived string (class and file names are user
 // data) is escaped so that names like `<img onerror=…>` or `*bold*` render as literal text.
+import { escapeMarkdownInline } from '../text/markdownText';
 import type { Dataset } from './types';
 import { countDataset, formatShare, plural } from './datasetCounts';
 import type { HealthReport } from './checkDatasetHealth';
 
 /** Escapes Markdown and HTML meta-characters so the text renders literally. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>&~]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`)).replace(/\r?\n/g, ' ');
-}
+export const escapeMarkdown = escapeMarkdownInline;
 
 const MAX_ROWS = 500;
 

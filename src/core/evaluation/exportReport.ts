@@ -2,6 +2,7 @@
 // per-class table, the wrong tiles as small embedded thumbnails). Labels and file names are user data
 // ("[x](command:…)", "<img onerror=…>", backticks, blank lines are all valid folder names): every one is
 // escaped so it stays text. Thumbnails come from the caller, so caching is the caller's business.
+import { escapeMarkdownInline } from '../text/markdownText';
 import { mostConfusedPairs } from './confusedPairs';
 import type { EvaluationComparison } from './compare';
 import { INVALID_LABEL } from './metrics';
@@ -28,17 +29,8 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/**
- * Markdown text that renders as exactly these characters on one line (no links, code, HTML, emphasis,
- * table cells). Values are never placed at the start of a line, so list and heading markers (# - + 1.)
- * cannot take effect and are left as they are.
- */
-export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/[\\`*_{}[\]()!|<>~]/g, '\\$&');
-}
+/** Markdown text that renders as exactly these characters on one line (one rule for every report: text/markdownText). */
+export const escapeMarkdown = escapeMarkdownInline;
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const num = (x: number) => x.toFixed(3);

@@ -1,19 +1,12 @@
 // report.md of a run folder: what a person checks before uploading — counts per class and split,
 // file sizes, the token and cost estimate, warnings, skipped images and duplicates.
+import { escapeMarkdownInline } from '../text/markdownText';
 import type { Manifest } from './manifest';
 import type { PlanEstimate } from './planPreparation';
 import type { ClassSplitCounts } from './splitStratified';
 
 /** Class and file names are user data: keep them from breaking the table or injecting markup. */
-export function escapeMarkdown(s: string): string {
-  // Entities for HTML (a Markdown viewer renders inline HTML), backslashes for Markdown syntax.
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/[\\`*_{}[\]()#+!|~]/g, '\\$&')
-    .replace(/\r?\n/g, ' ');
-}
+export const escapeMarkdown = escapeMarkdownInline;
 
 function mb(bytes: number): string {
   return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} kB`;
@@ -24,7 +17,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 export function renderReport(m: Manifest, perClass: ClassSplitCounts[], estimate: PlanEstimate): string {
   const lines: string[] = [];
   lines.push(`# Training data report`, '');
-  lines.push(`Dataset: \`${m.datasetRoot.replace(/`/g, "'")}\` · ${m.classes.length} classes · prompt template: ${escapeMarkdown(m.prompt.name)} · pixtune ${m.tool.version}`, '');
+  lines.push(`Dataset: ${escapeMarkdown(m.datasetRoot)} · ${m.classes.length} classes · prompt template: ${escapeMarkdown(m.prompt.name)} · pixtune ${m.tool.version}`, '');
   lines.push('## Images per class and split', '', '| class | train | validation | test | total |', '|---|---:|---:|---:|---:|');
   const sum = { train: 0, validation: 0, test: 0, total: 0 };
   for (const c of perClass) {
