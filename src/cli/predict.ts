@@ -28,6 +28,9 @@ Options:
   --structured               constrain the answer's label to the class list (JSON schema; Mistral, vLLM)
   --import FILE              join a Mistral Batch API output/error file, the trainer's predict output, or a
                              predictions file made elsewhere to the run by custom_id (no requests are made)
+  --backend local|ray        a model trained with pixtune train: the trainer's predict runs the base model
+  --base-model M --adapter A plus the LoRA adapter on this machine or a Ray cluster (--address URL), then its
+                             answers are imported as with --import
   --json                     print {"predictions", "total", "done", "errors", "report"}
 
 A model that is not listed, retired, or cannot see images, a rejected key and an unreachable server
@@ -42,6 +45,10 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   structured: { type: 'boolean' },
   import: { type: 'string', multiple: true },
+  backend: { type: 'string' },
+  'base-model': { type: 'string' },
+  adapter: { type: 'string' },
+  address: { type: 'string' },
   'poll-ms': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -77,6 +84,13 @@ export const predictCommand: Subcommand = async (argv, io) => {
   if (mode !== 'live' && mode !== 'batch') throw new UsageError(`--mode must be live or batch, got "${v.mode}".`);
   const concurrency = parseNumberOption('concurrency', v.concurrency, { int: true, min: 1, max: 256 });
   const pollMs = parseNumberOption('poll-ms', v['poll-ms'], { int: true, positive: true });
+
+  // A self-trained model (issue 9): the trainer's predict answers, then its file is imported like any other.
+  if (v.backend) {
+    const trained = await (await import('./train')).runTrainerPredict({ ...v, run: v.run }, io);
+    v.import = [trained.file];
+    v.model ??= trained.model;
+  }
 
   if (v.import?.length) {
     const run = await loadRunForEvaluation(v.run, io.signal);

@@ -6,6 +6,7 @@ import { UsageError, UserError } from '../core/errors';
 import { checkCapacity, identifyModel, type CapacityReport, type Precision } from '../core/jobs/backends/capacityCheck';
 import { localTarget, localTrainerEnv, rayTarget, weightBytes } from '../core/jobs/backends/capacityProbe';
 import { isTerminalTrainingStatus, trainingHyperparametersSchema, type BackendKind, type TrainingBackend, type TrainingJobView } from '../core/jobs/backends/trainingBackend';
+import { predictLocally, trainedModelName } from '../core/jobs/backends/trainerPredict';
 import { parseCliArgs, parseNumberOption, printJson, type CliIO, type Subcommand } from './common';
 import { openBackend, parseBackend, type OpenedBackend } from './trainer';
 
@@ -170,6 +171,36 @@ export const trainCommand: Subcommand = async (argv, io) => {
   else describeTrainingJob(final).forEach((l) => io.out(l));
   return !values.wait || final.status === 'SUCCESS' ? 0 : 1;
 };
+
+/**
+ * `predict --backend local|ray --base-model M --adapter A`: the trainer's predict over the run's test split.
+ * Returns the raw answers file for the evaluation's import (src/cli/predict.ts goes on as with --import).
+ */
+export async function runTrainerPredict(v: { run: string; backend?: string; 'base-model'?: string; adapter?: string; address?: string }, io: CliIO): Promise<{ file: string; model: string }> {
+  const kind = parseBackend(v.backend);
+  if (kind === 'mistral') throw new UsageError('--backend mistral is not a trainer backend here; use --model with --provider mistral instead.');
+  if (!v['base-model']) throw new UsageError('--base-model is required with --backend (the model the adapter was trained on).');
+  const req = { runDir: v.run, baseModel: v['base-model'], adapter: v.adapter };
+  const model = trainedModelName(req.baseModel, req.adapter);
+  const opened = await openBackend(io, { backend: kind, address: v.address, quiet: true });
+  if (kind === 'local') {
+    let last = 0;
+    const file = await predictLocally(req, { python: opened.python!, trainerRoot: opened.loc!.trainerRoot }, {
+      signal: io.signal,
+      onProgress: (done, total) => {
+        if (Date.now() - last > 2000 || done === total) io.err(`${done}/${total} answered by ${model}`);
+        last = Date.now();
+      },
+    });
+    return { file, model };
+  }
+  io.err(`Running predict for ${model} on ${opened.ray!.client.address}…`);
+  const { jobId, outputFile } = await opened.ray!.backend.predict(req, io.signal);
+  if (!(await stat(outputFile).then((s) => s.isFile(), () => false))) {
+    throw new UserError(`The answers are on the cluster at ${outputFile} (job ${jobId}), which this machine cannot read.`, `Copy the file here and run: pixtune predict --run ${v.run} --import <file> --model ${model}`);
+  }
+  return { file: outputFile, model };
+}
 
 /** `jobs list|get|stop|resume|logs --backend local|ray`: handed over by src/cli/jobs.ts. */
 export async function backendJobsCommand(action: string | undefined, id: string | undefined, values: { backend?: string; address?: string; json?: boolean; wait?: boolean; 'poll-ms'?: string }, io: CliIO): Promise<number> {

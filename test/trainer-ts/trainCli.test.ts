@@ -7,6 +7,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { generateDataset } from '../fixtures/generateDataset';
 import { makeTinyModel, makeToyRun, projectPython, REPO } from './fixtures';
 
 let dir: string;
@@ -84,4 +85,24 @@ test('train --backend local --wait --json trains the tiny model; jobs list/get f
   const unknown = await cli('jobs', 'get', 'local-nope', '--backend', 'local', '--json');
   assert.equal(unknown.code, 1);
   assert.match(JSON.parse(unknown.stdout).error.message, /No training local-nope/);
+});
+
+test('predict --backend local: the trainer answers the test split, the evaluation imports and scores it', { timeout: 300_000 }, async () => {
+  // A real prepared run (manifest, test batch), as pixtune prepare writes it, with tiny tiles.
+  const dataset = await generateDataset(join(dir, 'dataset'), { classes: ['forest', 'river'], perClass: 4, size: 48 });
+  const prepared = join(dir, 'prepared');
+  const prep = await cli('prepare', dataset.root, '--out', prepared, '--test-count', '1', '--max-edge', '32', '--json');
+  assert.equal(prep.code, 0, prep.stderr);
+  const trained = await cli('train', '--run', prepared, '--backend', 'local', '--base-model', model, '--steps', '1', '--lora-rank', '4', '--wait', '--poll-ms', '500', '--json');
+  assert.equal(trained.code, 0, trained.stderr);
+  const adapter = JSON.parse(trained.stdout).adapter as string;
+  const r = await cli('predict', '--run', prepared, '--backend', 'local', '--base-model', model, '--adapter', adapter, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  assert.equal(doc.total, 2);
+  assert.equal(doc.done + doc.errors, 2);
+  assert.match(doc.model, /^model\+local-prepared-[0-9a-f]{8}$/);
+  assert.match(doc.predictions, /predictions\/.*\.jsonl$/);
+  // An untrained tiny model answers nonsense: the report counts it as invalid labels rather than failing.
+  assert.equal(typeof doc.report.accuracy, 'number');
 });

@@ -4,11 +4,12 @@
 // from Ray — the job's status and the trainer's JSON-line events in its log. Jobs carry their Pixtune
 // facts in Ray's job metadata, so a list from any machine finds them and a resume needs nothing local.
 import { randomBytes } from 'node:crypto';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { UserError } from '../../../errors';
 import { findRunFiles, runDisplayName } from '../../runFolderFiles';
 import { readTrainerEvents } from '../trainerEvents';
 import { shownHyperparameters, trainerConfig, type TrainerConfig } from '../trainerConfig';
+import { predictConfig, type TrainerPredictRequest } from '../trainerPredict';
 import { logTail, type LaunchRequest, type TrainingArtefacts, type TrainingBackend, type TrainingJobView, type TrainingStatus } from '../trainingBackend';
 import { RayError, RayJobsClient, type RayJobDetails } from './rayJobsClient';
 import { buildWorkingDirPackage, trainerEntries, type PackageEntry } from './workingDirPackage';
@@ -202,6 +203,44 @@ export class RayTrainingBackend implements TrainingBackend {
         ? `The adapter is on the cluster at ${adapter} (on the node that ran the job, ${d.driver_node_id ?? 'the head node'}); with a storage path on shared storage every node and this machine can read it.`
         : undefined,
     };
+  }
+
+  /**
+   * Runs the trainer's predict over the run's test split as a Ray job and waits for it. Returns where the answers
+   * are on the cluster (the storage path): on shared storage or a one-node cluster this machine can import them.
+   */
+  async predict(req: TrainerPredictRequest, signal?: AbortSignal, pollMs = 1000): Promise<{ jobId: string; outputFile: string }> {
+    const entries = [...(await trainerEntries(this.opts.trainerRoot)), { source: join(req.runDir, 'test.batch.jsonl'), name: 'data/test.batch.jsonl' }];
+    const pkg = await buildWorkingDirPackage(entries, signal);
+    try {
+      if (!(await this.client.packageExists(pkg.uri, signal))) await this.client.uploadPackage(pkg.uri, pkg.zipPath, signal);
+    } finally {
+      await pkg.dispose();
+    }
+    const outputDir = `${(this.opts.storagePath ?? DEFAULT_RAY_STORAGE_PATH).replace(/\/+$/, '')}/predict-${randomBytes(4).toString('hex')}`;
+    const outputFile = `${outputDir}/predictions.jsonl`;
+    const config = JSON.stringify(predictConfig(req, 'data/test.batch.jsonl', outputFile));
+    const python = this.opts.python ?? 'python';
+    const id = await this.client.submit(
+      {
+        entrypoint: `mkdir -p "$PIXTUNE_OUTPUT_DIR" && printf '%s' "$PIXTUNE_PREDICT_CONFIG" > "$PIXTUNE_OUTPUT_DIR/predict.json" && exec ${python} -m pixtune_trainer predict --config "$PIXTUNE_OUTPUT_DIR/predict.json"`,
+        runtime_env: { working_dir: pkg.uri, env_vars: { PIXTUNE_OUTPUT_DIR: outputDir, PIXTUNE_PREDICT_CONFIG: config, PYTHONUNBUFFERED: '1' } },
+        metadata: { pixtune_predict: '1', [META.runDir]: req.runDir },
+      },
+      signal,
+    );
+    // Cancelled here: the job is stopped too, not left answering for nobody.
+    signal?.addEventListener('abort', () => void this.client.stop(id).catch(() => undefined), { once: true });
+    for (;;) {
+      const d = await this.client.get(id, signal);
+      if (d.status === 'SUCCEEDED') return { jobId: id, outputFile };
+      if (d.status === 'FAILED' || d.status === 'STOPPED') {
+        const log = await this.client.logs(id, signal).catch(() => '');
+        throw new UserError(`The prediction job ${id} ${d.status === 'FAILED' ? 'failed' : 'was stopped'}: ${readTrainerEvents(log).error ?? d.message ?? 'no reason given'}`, undefined, logTail(log, 10));
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+      signal?.throwIfAborted();
+    }
   }
 
   /** Runs `python -m pixtune_trainer env --json` on the cluster (the capacity check's view of a node). */
