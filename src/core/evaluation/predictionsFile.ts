@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { writeFileAtomic } from '../fsutil/atomicWrite';
 import { predictionRecordSchema, type PredictionRecord } from './predictionRecord';
+import { containedNameProblem } from '../fsutil/containedPath';
 
 export const PREDICTIONS_DIR = 'predictions';
 
@@ -64,6 +65,12 @@ export async function readPredictions(file: string, signal?: AbortSignal): Promi
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       problems.push(`line ${n}: ${issue.path.join('.') || 'record'}: ${issue.message}`);
+      return;
+    }
+    // The path names a dataset image that the review shows, moves and exports: never one outside it.
+    const refused = containedNameProblem(parsed.data.path, { allowSubfolders: true });
+    if (refused) {
+      problems.push(`line ${n}: path ${JSON.stringify(parsed.data.path)} was refused: ${refused}`);
       return;
     }
     if (byId.has(parsed.data.custom_id)) {

@@ -10,6 +10,7 @@ import { reportHtml, reportMarkdown, type ReportExportInput } from '../../core/e
 import { listEvaluations } from '../../core/evaluation/listEvaluations';
 import { modelSlug } from '../../core/evaluation/predictionsFile';
 import { writeFileAtomic } from '../../core/fsutil/atomicWrite';
+import { resolveContainedPath } from '../../core/fsutil/containedPath';
 import type { ThumbnailCache } from '../../core/images/thumbnailCache';
 import { notice } from '../../core/text/notificationText';
 import type { OpenPanel, ReviewPanels } from './reviewPanel';
@@ -78,6 +79,8 @@ export class ReviewActions {
     // The class comes from the page: it must be one of the dataset's classes, never a path.
     if (!loaded.classes.includes(to)) throw new UserError(notice`"${to}" is not a class of this dataset.`);
     const from = loaded.images[index]!;
+    // The image was named by a predictions file: it must really be inside the dataset (no symlink out).
+    await resolveContainedPath(loaded.datasetRoot, relative(loaded.datasetRoot, from), { allowSubfolders: true, what: 'The image' });
     const target = join(loaded.datasetRoot, to, basename(from));
     if (target === from) return;
     await this.rename(from, target, `Move ${basename(from)} to class ${to}`);

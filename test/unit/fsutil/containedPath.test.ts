@@ -63,3 +63,16 @@ test('a train.jsonl symlink to a file outside is refused also without a manifest
     await assert.rejects(findRunFiles(run), /points outside/);
   });
 });
+
+test('a predictions file cannot name an image outside the dataset: the line is refused as a problem', async () => {
+  const { readPredictions } = await import('../../../src/core/evaluation/predictionsFile');
+  await withDirs(async ({ base }) => {
+    const file = join(base, 'predictions.jsonl');
+    const rec = (id: string, path: string) => JSON.stringify({ custom_id: id, path, truth: 'forest', predicted: 'forest', valid: true, raw: 'forest' });
+    await writeFile(file, [rec('0', 'forest/a.jpg'), rec('1', '../../home/u/.ssh/id_rsa'), rec('2', '/etc/passwd')].join('\n') + '\n');
+    const read = await readPredictions(file);
+    assert.deepEqual(read.records.map((r) => r.custom_id), ['0']);
+    assert.equal(read.problems.length, 2);
+    assert.match(read.problems[0]!, /line 2: path "..\/..\/home\/u\/.ssh\/id_rsa" was refused: the name leads out of the folder/);
+  });
+});
