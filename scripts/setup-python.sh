@@ -93,7 +93,7 @@ else
   "$PYTHON" -m pip check >&2 || die "pip reports broken requirements in $VENV"
   "$PYTHON" - >&2 <<'PY' || die "the environment at $VENV is incomplete (an import failed; see above)"
 import importlib
-for name in ("torch", "transformers", "peft", "accelerate", "safetensors", "mistral_common", "ray", "PIL", "pytest"):
+for name in ("torch", "transformers", "peft", "accelerate", "safetensors", "mistral_common", "cv2", "ray", "PIL", "pytest"):
     importlib.import_module(name)
 from transformers import LlavaForConditionalGeneration, Mistral3ForConditionalGeneration, PixtralVisionConfig  # noqa: F401
 PY

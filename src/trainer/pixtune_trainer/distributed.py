@@ -1,0 +1,54 @@
+"""More than one worker: Ray Train's TorchTrainer runs the same loop in `workers` processes (one per GPU, or CPU
+workers with gloo), data-parallel with DistributedDataParallel. Rank 0 writes metrics.jsonl, status.json and the
+checkpoints into output_dir, which every worker must see (one machine, or shared storage on a cluster).
+
+A lost worker makes Ray Train restart the group (up to `max_failures` times); the loop then resumes from the
+newest checkpoint. A stop (SIGTERM/SIGINT to this driver, e.g. `ray job stop`) is passed to the workers as a file
+in output_dir; they checkpoint and return `stopped`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .config import TrainConfig
+from .stopping import StopRequest
+
+
+def _train_loop_per_worker(loop_config: dict[str, Any]) -> None:
+    import ray.train
+    import ray.train.torch
+
+    from .training import Trainer
+    from .worker import Worker
+
+    cfg = TrainConfig.model_validate(loop_config["config"])
+    context = ray.train.get_context()
+    worker = Worker(
+        rank=context.get_world_rank(), world_size=context.get_world_size(), device=ray.train.torch.get_device()
+    )
+    outcome = Trainer(cfg, worker, StopRequest(Path(cfg.output_dir))).run()
+    ray.train.report({"state": outcome.state, "step": outcome.step})
+
+
+def run_with_ray_train(cfg: TrainConfig) -> None:
+    import ray
+    from ray.train import FailureConfig, RunConfig, ScalingConfig
+    from ray.train.torch import TorchTrainer
+
+    if not ray.is_initialized():
+        # Inside a Ray job this joins the job's cluster; run by hand it starts a local one.
+        ray.init(log_to_driver=True)
+    use_gpu = cfg.gpus_per_worker > 0
+    resources = {"GPU": cfg.gpus_per_worker, "CPU": 1} if use_gpu else {"CPU": 1}
+    trainer = TorchTrainer(
+        _train_loop_per_worker,
+        train_loop_config={"config": cfg.model_dump()},
+        scaling_config=ScalingConfig(num_workers=cfg.workers, use_gpu=use_gpu, resources_per_worker=resources),
+        run_config=RunConfig(
+            name="pixtune",
+            storage_path=str((Path(cfg.output_dir) / "ray").resolve()),
+            failure_config=FailureConfig(max_failures=cfg.max_failures),
+        ),
+    )
+    trainer.fit()

@@ -1,0 +1,58 @@
+"""One training process's place in the run: rank, world size, device and the few collectives the loop needs.
+A single process is rank 0 of 1; under Ray Train, torch.distributed is already initialised (gloo on CPU, NCCL on
+GPUs) and the model is wrapped in DistributedDataParallel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class Worker:
+    rank: int
+    world_size: int
+    device: torch.device
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1 and dist.is_available() and dist.is_initialized()
+
+    def sum(self, values: list[float]) -> list[float]:
+        if not self.distributed:
+            return values
+        t = torch.tensor(values, dtype=torch.float64, device=self._collective_device())
+        dist.all_reduce(t, op=dist.ReduceOp.SUM)
+        return t.tolist()
+
+    def any(self, flag: bool) -> bool:
+        return self.sum([1.0 if flag else 0.0])[0] > 0
+
+    def barrier(self) -> None:
+        if self.distributed:
+            dist.barrier()
+
+    def wrap(self, model: Any) -> Any:
+        if not self.distributed:
+            return model
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+
+    def _collective_device(self) -> torch.device:
+        return self.device if dist.get_backend() == "nccl" else torch.device("cpu")
+
+
+def single_process_worker() -> Worker:
+    device = torch.device("cuda:0") if torch.cuda.is_available() else torch.device("cpu")
+    return Worker(rank=0, world_size=1, device=device)
+
+
+def unwrap(model: Any) -> Any:
+    return model.module if isinstance(model, torch.nn.parallel.DistributedDataParallel) else model
