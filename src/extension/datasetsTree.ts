@@ -241,8 +241,9 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
       const ds = s.dataset!;
       const counts = this.counts(root)!;
       const problems = counts.problems.length;
-      // Short enough to fit beside the name in a default-width side bar; the tooltip has the rest.
-      item.description = `${ds.classes.length} classes · ${counts.usable} images${problems ? ` · ${plural(problems, 'problem')}` : ''}`;
+      // Short enough to fit beside the name and two inline icons in a default-width side bar: the problems are
+      // counted on the warning icon's Problems row below, and everything is in the tooltip.
+      item.description = `${ds.classes.length} classes · ${counts.usable} images`;
       item.iconPath = problems ? WARNING_ICON : new vscode.ThemeIcon('database');
       item.tooltip = [
         root,
@@ -253,7 +254,8 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
         s.health ? `Health check: ${s.health.checked} images decoded` : 'Not health-checked yet (Check Dataset Health decodes every image)',
       ].filter(Boolean).join('\n');
     }
-    item.accessibilityInformation = { label: `Dataset ${item.label}, ${item.description ?? ''}` };
+    const problems = this.datasetProblems(root).length;
+    item.accessibilityInformation = { label: `Dataset ${item.label}, ${item.description ?? ''}${problems ? `, ${plural(problems, 'problem')}` : ''}` };
     return item;
   }
 

@@ -67,7 +67,7 @@ test('datasets: container, classes with counts, hostile names as text, health de
       // Health check from the palette: progress notification, a Markdown report, and the corrupt image marked.
       await runCommand(page, 'Pixtune: Check Dataset Health');
       const summary = await waitForNotification(page, /problem|decode cleanly/, 60_000);
-      assert.match(summary, /1 problem in \d+ images/, `health check summary: ${summary}`);
+      assert.match(summary, /1 problem — \d+ of \d+ images are usable, 1 cannot be used/, `health check summary: ${summary}`);
       const report = await findWebviewFrame(page, 'forest_corrupt.jpg', 30_000);
       assert.match(await report.evaluate(() => document.body.innerText), /corrupt|truncated/i);
 

@@ -26,7 +26,7 @@ const DATASETS = 'Datasets';
 const SPLIT = { train: 0.7, validation: 0.1, test: 0.2 } as const;
 const RUN_NAME = /^\d{4}-\d{2}-\d{2}_\d{6}_s42$/;
 /** How the tree labels that run: what it is, not its folder's time stamp (the time is its description). */
-const RUN_LABEL = '70/10/20 · 32×32 px · JPEG 90 · compact';
+const RUN_LABEL = '70/10/20 · 32×32 · JPEG 90 · compact';
 
 interface Answers { split: string; size: string; format: string; template: RegExp }
 

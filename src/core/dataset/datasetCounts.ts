@@ -73,10 +73,15 @@ export function formatShare(share: number): string {
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
-/** The one-line summary the health check shows when it finishes; the tree's dataset row counts the same problems. */
+/**
+ * The one-line summary the health check shows when it finishes: the tree's Problems row counts the same
+ * problems, and its dataset row shows the same number of usable images.
+ */
 export function healthSummary(name: string, counts: DatasetCounts): string {
   if (!counts.problems.length) return `${name}: all ${plural(counts.imageFiles, 'image')} decode cleanly.`;
-  const parts = [counts.broken ? `${plural(counts.broken, 'image')} cannot be used` : '', counts.otherFiles ? `${plural(counts.otherFiles, 'file')} ${counts.otherFiles === 1 ? 'is' : 'are'} not an image` : '']
-    .filter(Boolean);
-  return `${name}: ${plural(counts.problems.length, 'problem')} in ${plural(counts.imageFiles, 'image')}${parts.length ? ` (${parts.join(', ')})` : ''}. See the report and the Datasets view.`;
+  const usable = counts.broken
+    ? `${counts.usable.toLocaleString('en-US')} of ${plural(counts.imageFiles, 'image')} are usable, ${counts.broken.toLocaleString('en-US')} cannot be used`
+    : `all ${plural(counts.imageFiles, 'image')} are usable`;
+  const others = counts.otherFiles ? `; ${plural(counts.otherFiles, 'file')} ${counts.otherFiles === 1 ? 'is' : 'are'} not an image` : '';
+  return `${name}: ${plural(counts.problems.length, 'problem')} — ${usable}${others}. See the report and the Datasets view.`;
 }

@@ -1,5 +1,5 @@
 // Words for the options of a training-data run, so that runs can be told apart in the tree ("80/0/20 ·
-// 128 px · JPEG 90 · reference" rather than "2026-11-29_041206_s42"), and for the image-size step of the
+// 128×128 · JPEG 90 · compact" rather than "2026-11-29_041206_s42"), and for the image-size step of the
 // guided flow, which quotes the dataset's own tile size ("256×256 → 128×128") instead of a fixed example.
 import { basename } from 'node:path';
 import { tileSize } from '../images/encodeTile';
@@ -51,8 +51,10 @@ export function describeRun(manifest: { options?: unknown; createdAt?: string; t
   if (!parsed.success || manifest.options === undefined) return undefined;
   const o = parsed.data;
   const format = o.image.format === 'png' ? 'PNG' : `JPEG ${o.image.quality}`;
-  const size = manifest.tileSize ? `${manifest.tileSize.width}×${manifest.tileSize.height} px` : describeTileSize(o.image);
-  const label = [describeSplit(o.split), size, format, describeTemplate(o.template), ...(o.dropDuplicates ? ['no duplicates'] : [])].join(' · ');
+  const size = manifest.tileSize ? `${manifest.tileSize.width}×${manifest.tileSize.height}` : describeTileSize(o.image);
+  // Short enough for a side bar: the default template is not named, another one is.
+  const template = o.template === 'reference' ? [] : [describeTemplate(o.template)];
+  const label = [describeSplit(o.split), size, format, ...template, ...(o.dropDuplicates ? ['no duplicates'] : [])].join(' · ');
   const time = manifest.createdAt ? Date.parse(manifest.createdAt) : fallbackTimeMs;
   return { label, when: time !== undefined && Number.isFinite(time) ? formatRunTime(new Date(time)) : undefined };
 }

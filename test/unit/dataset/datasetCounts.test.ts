@@ -48,7 +48,8 @@ test('after it: problems are the scan\'s plus the check\'s, broken images are no
   assert.equal(formatShare(beach.share), '33%');
   assert.equal(c.classes.reduce((n, x) => n + x.share, 0).toFixed(6), '1.000000');
   // The message counts the same problems as the tree, and says what they are.
-  assert.equal(healthSummary('aid', c), 'aid: 3 problems in 20 images (2 images cannot be used, 1 file is not an image). See the report and the Datasets view.');
+  assert.equal(healthSummary('aid', c), 'aid: 3 problems — 18 of 20 images are usable, 2 cannot be used; 1 file is not an image. See the report and the Datasets view.');
+  assert.equal(healthSummary('aid', countDataset(ds)), 'aid: 1 problem — all 20 images are usable; 1 file is not an image. See the report and the Datasets view.');
 });
 
 test('a problem both the scan and the check report is counted once; one about a deleted file not at all', () => {

@@ -18,8 +18,8 @@ test('two runs of one dataset with different options get different labels from t
   await prepareTrainingData(ds, { split: { train: 0.5, validation: 0, test: 0.5, seed: 1 }, image: { scale: 1, format: 'png' }, template: 'compact' }, join(runs, 'b'), { createdAt: '2026-11-29T04:13:00' });
   const listed = await listPreparedRuns(runs);
   const label = (name: string) => listed.find((r) => r.name === name)!.description;
-  assert.deepEqual(label('a'), { label: '50/0/50 · 32×32 px · JPEG 90 · reference', when: '29 Nov 04:12' });
-  assert.deepEqual(label('b'), { label: '50/0/50 · 64×64 px · PNG · compact', when: '29 Nov 04:13' });
+  assert.deepEqual(label('a'), { label: '50/0/50 · 32×32 · JPEG 90', when: '29 Nov 04:12' });
+  assert.deepEqual(label('b'), { label: '50/0/50 · 64×64 · PNG · compact', when: '29 Nov 04:13' });
 });
 
 test('a run whose options do not parse keeps its folder name (no description)', () => {
