@@ -44,3 +44,11 @@ test('the CLI refuses to send MISTRAL_API_KEY over plain http to another machine
   const io = { out: () => undefined, err: (t: string) => err.push(t), signal: new AbortController().signal, env: { MISTRAL_API_KEY: 'pk-secret' } };
   await assert.rejects(jobsCommand(['list', '--server-url', 'http://127.attacker.example:8000'], io), (e: unknown) => e instanceof UserError && /unencrypted/.test(e.message) && !e.message.includes('pk-secret'));
 });
+
+test('the Ray client sends its token only over https or to this machine', async () => {
+  const { RayJobsClient } = await import('../../../src/core/jobs/backends/ray/rayJobsClient');
+  assert.throws(() => new RayJobsClient({ address: 'http://head-node.example:8265', token: 'tok' }), (e: unknown) => e instanceof UserError && /unencrypted/.test(e.message) && /SSH tunnel/.test(e.action ?? ''));
+  assert.doesNotThrow(() => new RayJobsClient({ address: 'http://127.0.0.1:8265', token: 'tok' }));
+  assert.doesNotThrow(() => new RayJobsClient({ address: 'https://head-node.example:8265', token: 'tok' }));
+  assert.doesNotThrow(() => new RayJobsClient({ address: 'http://head-node.example:8265' }), 'no token, nothing to protect');
+});

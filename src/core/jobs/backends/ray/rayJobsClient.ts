@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { UserError } from '../../../errors';
 import { nodeRequest } from '../../../mistral/httpTransport';
 import { RetriesExhausted, RetryPolicy, type AttemptFailure, type RetryOptions } from '../../../mistral/retryPolicy';
+import { assertKeyDestination } from '../../../net/keyDestination';
 
 export const RAY_JOB_STATUSES = ['PENDING', 'RUNNING', 'STOPPED', 'SUCCEEDED', 'FAILED'] as const;
 export type RayJobStatus = (typeof RAY_JOB_STATUSES)[number];
@@ -105,6 +106,8 @@ export class RayJobsClient {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RayError('bad-answer', `"${opts.address}" is not an http(s) address.`, 'Give it as http://host:8265.');
     this.address = url.origin + url.pathname.replace(/\/+$/, '');
+    // The token is a key: https anywhere, plain http only to this machine (core/net/keyDestination).
+    if (opts.token) assertKeyDestination(this.address, 'Reach the dashboard over https, or through an SSH tunnel (ssh -L 8265:127.0.0.1:8265 <head node>) at http://127.0.0.1:8265.');
     this.policy = new RetryPolicy({ maxAttempts: 4, initialDelayMs: 300, timeoutMs: 30_000, ...opts.retry });
   }
 
