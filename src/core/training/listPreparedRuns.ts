@@ -55,6 +55,22 @@ export async function listPreparedRuns(datasetOutputDir: string): Promise<Prepar
   return runs.filter((r): r is PreparedRun => r !== undefined).sort((a, b) => b.modifiedMs - a.modifiedMs || (a.name < b.name ? -1 : 1));
 }
 
+/**
+ * The most recently written run folder under any of `outputRoots` (each holding one folder per dataset, like
+ * `<workspace>/.pixtune`), or undefined: where a file dialog about training files should start.
+ */
+export async function newestRunFolder(outputRoots: readonly string[]): Promise<string | undefined> {
+  let best: PreparedRun | undefined;
+  for (const root of outputRoots) {
+    const datasets = await readdir(root, { withFileTypes: true }).catch(() => []);
+    for (const d of datasets) {
+      if (!d.isDirectory() || d.name.startsWith('.')) continue;
+      for (const run of await listPreparedRuns(join(root, d.name))) if (!run.error && (!best || run.modifiedMs > best.modifiedMs)) best = run;
+    }
+  }
+  return best?.dir;
+}
+
 /** A run folder name that sorts by time and says what the run was: `2026-11-29_0412_s42`. */
 export function defaultRunName(now: Date, seed: number): string {
   const p = (n: number) => String(n).padStart(2, '0');

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { notice } from '../../core/text/notificationText';
 import { basename, join } from 'node:path';
 import { validateJsonlFile } from '../../core/training/validateJsonl';
+import { newestRunFolder } from '../../core/training/listPreparedRuns';
 import { UserError } from '../../core/errors';
 import { toAbortSignal } from '../abortSignal';
 import type { DatasetTreeNode } from '../datasetsTree';
@@ -14,7 +15,15 @@ export async function validateJsonlCommand(diagnostics: vscode.DiagnosticCollect
     : arg?.kind === 'runFile' ? vscode.Uri.file(join(arg.runDir, arg.name))
       : vscode.window.activeTextEditor?.document.uri;
   if (!uri || !uri.fsPath.endsWith('.jsonl')) {
-    const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'JSONL': ['jsonl'] }, openLabel: 'Validate' });
+    // Start where training files are: the newest run folder (.pixtune/<dataset>/<run>), not wherever the dialog was last.
+    const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => join(f.uri.fsPath, '.pixtune'));
+    const runDir = await newestRunFolder(roots);
+    const chosen = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { 'JSONL': ['jsonl'] },
+      openLabel: 'Validate',
+      ...(runDir ? { defaultUri: vscode.Uri.file(runDir) } : {}),
+    });
     uri = chosen?.[0];
   }
   if (!uri) return;

@@ -54,3 +54,18 @@ test('a text file in a class folder is listed apart and not counted as a skipped
   assert.match(report, /## Skipped images \(1\)/);
   assert.match(report, /## Files that are not images \(ignored\) \(1\)/);
 });
+
+test('Validate JSONL\'s file dialog starts in the newest run folder of any dataset', async () => {
+  const { newestRunFolder } = await import('../../../src/core/training/listPreparedRuns');
+  const { mkdir, utimes } = await import('node:fs/promises');
+  const root = await tempDir();
+  const manifest = JSON.stringify({ files: [], classes: [], warnings: [] });
+  for (const [ds, run, t] of [['aid', 'old', 1_000], ['aid', 'newer', 3_000], ['ucm', 'middle', 2_000]] as const) {
+    await mkdir(join(root, ds, run), { recursive: true });
+    await writeFile(join(root, ds, run, 'manifest.json'), manifest);
+    await utimes(join(root, ds, run, 'manifest.json'), t, t);
+  }
+  await mkdir(join(root, 'ucm', 'not-a-run'), { recursive: true });
+  assert.equal(await newestRunFolder([root, join(root, 'missing')]), join(root, 'aid', 'newer'));
+  assert.equal(await newestRunFolder([join(root, 'missing')]), undefined);
+});
