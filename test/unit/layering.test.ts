@@ -12,13 +12,13 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-const importRe = /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const importRe = /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g;
 
 function imports(file: string): { spec: string; typeOnly: boolean }[] {
   const text = readFileSync(file, 'utf8');
   const out: { spec: string; typeOnly: boolean }[] = [];
   for (const m of text.matchAll(importRe)) {
-    const spec = m[3] ?? m[4] ?? m[5];
+    const spec = m[3] ?? m[4] ?? m[5] ?? m[6];
     if (spec) out.push({ spec, typeOnly: Boolean(m[2]) });
   }
   return out;
@@ -38,8 +38,20 @@ test('src/webview imports core only for types', () => {
   assert.deepEqual(bad, []);
 });
 
-test('the layering check itself catches a vscode import', () => {
-  // Guards against the regex silently matching nothing.
-  const found = [...`import * as vscode from 'vscode';`.matchAll(importRe)].map((m) => m[3]);
-  assert.deepEqual(found, ['vscode']);
+test('the layering check itself catches every form of a vscode import', () => {
+  // Guards against the regex silently matching nothing (a bare side-effect import was missed before).
+  const forms = [
+    `import * as vscode from 'vscode';`,
+    `import 'vscode';`,
+    `import "vscode"`,
+    `import type { Uri } from 'vscode';`,
+    `export { window } from 'vscode';`,
+    `const v = require('vscode');`,
+    `const v = await import('vscode');`,
+    `import {\n  window,\n} from 'vscode';`,
+  ];
+  for (const form of forms) {
+    const found = [...`// a file\n${form}\n`.matchAll(importRe)].map((m) => m[3] ?? m[4] ?? m[5] ?? m[6]);
+    assert.deepEqual(found, ['vscode'], form);
+  }
 });

@@ -8,7 +8,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jobsCommand } from '../../../src/cli/jobs';
-import { isAbortError, UsageError, UserError } from '../../../src/core/errors';
+import { describeFailure, printFailure, wantsJson } from '../../../src/cli/common';
+import { isAbortError } from '../../../src/core/errors';
 import { createMistralConnection } from '../../../src/core/mistral/connection';
 import { startSandbox, type Sandbox } from '../../../src/core/sandbox/server';
 import { buildTrainingFixture, type TrainingFixture } from './trainingFixture';
@@ -19,18 +20,22 @@ let retired: Sandbox;
 let dir: string;
 let fixture: TrainingFixture;
 
-/** Runs a subcommand in-process with the CLI's exit-code contract (see src/cli.ts). */
+/**
+ * Runs a subcommand in-process through the CLI's own failure handling (describeFailure and printFailure,
+ * exactly what src/cli.ts calls), so the exit codes and messages checked here are the real ones.
+ */
 async function run(argv: string[], env: NodeJS.ProcessEnv = { MISTRAL_API_KEY: KEY }) {
   const out: string[] = [];
   const err: string[] = [];
+  const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), signal: new AbortController().signal, env };
   let code: number;
   try {
-    code = await jobsCommand(argv, { out: (t) => out.push(t), err: (t) => err.push(t), signal: new AbortController().signal, env });
+    code = await jobsCommand(argv, io);
   } catch (e) {
-    if (e instanceof UsageError) code = 2;
-    else if (e instanceof UserError) code = 1;
-    else throw e;
-    err.push(e instanceof UserError && e.action ? `${e.message} ${e.action}` : (e as Error).message);
+    const failure = describeFailure(e, 'jobs');
+    if (failure.kind === 'unexpected') throw e;
+    printFailure(io, failure, wantsJson(argv));
+    code = failure.code;
   }
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }

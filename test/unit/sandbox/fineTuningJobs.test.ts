@@ -2,7 +2,7 @@
 // paging, and a fine-tuned model that genuinely beats the base model on held-out images.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMistralConnection, type MistralConnection } from '../../../src/core/mistral/connection';
@@ -145,18 +145,36 @@ test('a running job can be cancelled', async () => {
 });
 
 test('jobs list pages newest first and filters by status', async () => {
-  const all = await conn.jobs.list({ page_size: 2 });
-  assert.ok(all.total >= 5);
-  assert.equal(all.data.length, 2);
-  const collected = [];
-  for await (const j of conn.jobs.listAll({ page_size: 2 })) collected.push(j);
-  assert.equal(collected.length, all.total);
-  assert.deepEqual(collected.slice(0, 2).map((j) => j.id), all.data.map((j) => j.id));
-  const createdAt = collected.map((j) => j.created_at);
-  assert.deepEqual(createdAt, [...createdAt].sort((a, b) => b - a));
-  const failed = await conn.jobs.list({ status: 'FAILED_VALIDATION' });
-  assert.equal(failed.total, 4);
-  assert.ok(failed.data.every((j) => j.status === 'FAILED_VALIDATION'));
+  // Its own sandbox and its own jobs: the counts below do not depend on what other tests created.
+  const box = await startSandbox({ port: 0, speed: 100 });
+  try {
+    const c = createMistralConnection({ apiKey: box.apiKey, serverUrl: box.url });
+    // Five different files (the service refuses a job just like one already queued): good ones repeat
+    // their first line i times, bad ones are not JSON.
+    const trainText = await readFile(fixture.trainPath, 'utf8');
+    const upload = async (i: number, good: boolean) => {
+      const path = join(dir, `list-${i}.jsonl`);
+      await writeFile(path, good ? trainText + `${trainText.split('\n')[0]}\n`.repeat(i) : `{not json ${i}\n`);
+      return (await c.files.upload(path, 'fine-tune')).file.id;
+    };
+    const made = [];
+    for (const [i, good] of [true, false, true, false, true].entries()) {
+      made.push(await c.jobs.create({ model: 'pixtral-12b-latest', training_files: [{ file_id: await upload(i, good) }], hyperparameters: { training_steps: 5 }, auto_start: false }));
+    }
+    for (const j of made) await c.waitForJob(j.id, { pollMs: 20, until: (x) => x.status !== 'QUEUED' && x.status !== 'VALIDATING' });
+
+    const all = await c.jobs.list({ page_size: 2 });
+    assert.equal(all.total, 5);
+    assert.equal(all.data.length, 2);
+    const collected = [];
+    for await (const j of c.jobs.listAll({ page_size: 2 })) collected.push(j);
+    assert.deepEqual(collected.map((j) => j.id), made.map((j) => j.id).reverse(), 'every job once, newest first');
+    const failed = await c.jobs.list({ status: 'FAILED_VALIDATION' });
+    assert.equal(failed.total, 2);
+    assert.deepEqual(failed.data.map((j) => j.id).sort(), [made[1]!.id, made[3]!.id].sort());
+  } finally {
+    await box.close();
+  }
 });
 
 test('create validates like the service: 422 with the field named', async () => {
