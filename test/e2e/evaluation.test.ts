@@ -29,6 +29,7 @@ import { loadManifest } from '../../src/core/evaluation/runContext';
 
 const execFileAsync = promisify(execFile);
 const DATASETS = 'Datasets';
+const JOBS = 'Fine-tuning Jobs';
 const CLASSES = ['beach', 'forest', 'river', 'airport'];
 const BASE = 'pixtral-12b-latest';
 
@@ -113,9 +114,11 @@ test('evaluation: base and fine-tuned sandbox models through the UI, confusion c
       await waitForNotification(page, new RegExp(`${BASE}: accuracy [\\d.]+%, macro F1 [\\d.]+`), 180_000);
       await reviewFrame(page, new RegExp(BASE));
 
-      // 2. The fine-tuned model, from the palette (one run: no run to pick).
-      await runCommand(page, 'Pixtune: Evaluate Model');
-      await evaluateThroughUi(page, fineTuned);
+      // 2. The fine-tuned model, from its finished job in the Fine-tuning Jobs view: no server or model to pick.
+      await runFromContextMenu(page, () => rightClickTreeRow(page, JOBS, new RegExp(`^${fineTuned.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)), /^(Pixtune: )?Evaluate Model$/,
+        (ms) => waitForQuickInputTitle(page, /how to ask/, ms).then(() => true, () => false));
+      await quickPickSelect(page, /^Live$/);
+      await quickPickSelect(page, /^Constrain the label/);
       await waitForNotification(page, /^ft:.*: accuracy [\d.]+%/, 180_000);
       await reviewFrame(page, /ft:.*/);
       const files = await listEvaluations(runDir);
@@ -129,7 +132,8 @@ test('evaluation: base and fine-tuned sandbox models through the UI, confusion c
       // 3. Back to the base review (from the tree): a confusion cell shows exactly its tiles.
       await treeRow(page, DATASETS, new RegExp(`^${BASE}$`)).click();
       const base = await reviewFrame(page, new RegExp(BASE));
-      const records = (await readPredictions(baseFile)).records;
+      // The review lists tiles in dataset order (custom_id), whatever order the answers arrived in.
+      const records = (await readPredictions(baseFile)).records.sort((a, b) => Number(a.custom_id) - Number(b.custom_id));
       const counts = new Map<string, number>();
       for (const r of records) if (r.valid && r.predicted && r.predicted !== r.truth) counts.set(`${r.truth}\0${r.predicted}`, (counts.get(`${r.truth}\0${r.predicted}`) ?? 0) + 1);
       const [cell] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]!;
@@ -211,6 +215,11 @@ test('evaluation: base and fine-tuned sandbox models through the UI, confusion c
       await screenshots(vs, compared, 'light');
       await vs.setTheme('dark');
       await screenshots(vs, compared, 'dark');
+      await runCommand(page, 'Preferences: Color Theme');
+      await quickPickSelect(page, /^\s*Dark High Contrast/);
+      await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('hc-black'), undefined, { timeout: 15_000 });
+      await page.keyboard.press('Escape');
+      await screenshots(vs, compared, 'high-contrast');
 
       // 7. The review comes back after a window reload, with its comparison.
       await runCommand(page, 'Developer: Reload Window');

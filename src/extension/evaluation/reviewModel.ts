@@ -34,6 +34,10 @@ export interface LoadedReview {
   classes: string[];
 }
 
+function byDatasetOrder(a: PredictionRecord, b: PredictionRecord): number {
+  return Number(a.custom_id) - Number(b.custom_id) || a.custom_id.localeCompare(b.custom_id);
+}
+
 /** The model a predictions file holds: named in its lines, else its file name without .jsonl. */
 export function modelOf(records: readonly PredictionRecord[], file: string): string {
   return records.find((r) => r.model)?.model ?? basename(file).replace(/\.jsonl$/, '');
@@ -43,7 +47,8 @@ export async function loadEvaluationReview(source: Extract<ReviewSource, { kind:
   const manifest = await loadManifest(source.runDir);
   const classes = manifest.classes;
   const read = await readPredictions(source.file, signal);
-  const records = read.records;
+  // Dataset order (custom_id is the image's index in manifest.json), not the order answers arrived in.
+  const records = [...read.records].sort(byDatasetOrder);
   const report = computeReport(records, classes);
   const model = modelOf(records, source.file);
   const problems = read.problems.slice(0, 5).map((p) => `${basename(source.file)}: ${p}`);

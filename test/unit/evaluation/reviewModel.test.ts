@@ -24,7 +24,10 @@ async function writeJsonl(file: string, records: PredictionRecord[]): Promise<vo
 test('review model: tiles, report, comparison, label errors and the grid filter agree with core', async () => {
   const run = await makeRun({ perClass: 8, classes: ['beach', 'forest', 'river'], test: 0.5 });
   try {
-    const { testItems, classes } = await loadRunForEvaluation(run.runDir);
+    const loadedRun = await loadRunForEvaluation(run.runDir);
+    const classes = loadedRun.classes;
+    // Written in reverse so the review's dataset order (by custom_id) is not simply the file's order.
+    const testItems = [...loadedRun.testItems].sort((x, y) => Number(x.custom_id) - Number(y.custom_id));
     assert.ok(testItems.length >= 9);
     const other = (c: string) => classes[(classes.indexOf(c) + 1) % classes.length]!;
     // First model: every third image wrong, one invalid label, one failed request.
@@ -42,7 +45,7 @@ test('review model: tiles, report, comparison, label errors and the grid filter 
     });
     const firstFile = join(run.runDir, 'predictions', 'base-model.jsonl');
     const secondFile = join(run.runDir, 'predictions', 'ft-tuned.jsonl');
-    await writeJsonl(firstFile, first);
+    await writeJsonl(firstFile, [...first].reverse());
     await writeJsonl(secondFile, second);
 
     const loaded = await loadEvaluationReview({ kind: 'evaluation', runDir: run.runDir, file: firstFile, compareFile: secondFile }, 'key1');
@@ -53,6 +56,7 @@ test('review model: tiles, report, comparison, label errors and the grid filter 
     assert.equal(loaded.otherModel, 'ft:tuned');
     assert.equal(view.tiles.length, testItems.length);
     assert.deepEqual(view.report, computeReport(first, classes));
+    assert.deepEqual(view.tiles.map((t) => t.path), testItems.map((t) => t.path), 'tiles in dataset order');
     assert.deepEqual(view.tiles[1], { name: testItems[1]!.path.split('/').pop(), path: testItems[1]!.path, truth: testItems[1]!.truth, predicted: null, valid: false, other: { predicted: testItems[1]!.truth, valid: true } });
     assert.equal(view.tiles[2]!.failed, true);
     assert.ok(loaded.images.every((p) => existsSync(p)), 'every tile names an image that exists');
