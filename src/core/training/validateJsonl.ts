@@ -50,6 +50,8 @@ const NEXT_ROLES: Record<string, readonly string[]> = {
   assistant: ['assistant', 'user'],
 };
 
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
+
 export function formatBytes(n: number): string {
   if (n >= 1048576) return `${(n / 1048576).toFixed(n >= 100 * 1048576 ? 0 : 1)} MB`;
   if (n >= 1024) return `${(n / 1024).toFixed(1)} kB`;
@@ -67,7 +69,7 @@ async function checkMessages(messages: Message[], kind: JsonlKind): Promise<stri
   for (const [i, m] of messages.entries()) {
     const where = `messages[${i}] (${m.role})`;
     if (!NEXT_ROLES[prev]!.includes(m.role)) {
-      problems.push(prev === 'start' ? `${where}: the first message must be from the system or the user` : `${where}: a ${m.role} message cannot follow a ${prev} message`);
+      problems.push(prev === 'start' ? `${where}: the first message must be from the system or the user` : `${where}: ${article(m.role)} ${m.role} message cannot follow ${article(prev)} ${prev} message`);
     }
     prev = m.role;
     if (typeof m.content === 'string') {

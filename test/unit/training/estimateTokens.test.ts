@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { estimateCost, estimateTokens, exampleTokens, imageTokens, textTokens } from '../../../src/core/training/estimateTokens';
+import { estimateCost, estimateTokens, exampleTokens, imageTokens, requestTokens, textTokens } from '../../../src/core/training/estimateTokens';
 import { COMPACT_TEMPLATE, REFERENCE_TEMPLATE, renderPrompt } from '../../../src/core/training/promptTemplates';
 
 const AID = [
@@ -49,4 +49,18 @@ test('cost: the reference run (8,937,456 train tokens over 2 epochs) at 2 USD pe
   assert.equal(c.trainTokens, 8_937_456);
   assert.ok(Math.abs(c.cost - 17.88) < 0.02, String(c.cost));
   assert.equal(estimateCost(1_000_000, 3, 4).cost, 12);
+});
+
+test('estimateTokens is exactly the sum of exampleTokens, answer included (not just within the ±10 % band)', () => {
+  // Mixed classes, sizes and a long answer: any token the split estimate drops (the answer, the overhead,
+  // an image) makes the sums differ.
+  const prompt = (label: string) => ({ ...renderPrompt(REFERENCE_TEMPLATE, AID, label), assistant: `{"label": "${label}", "why": "${'because '.repeat(label.length)}"}` });
+  const examples = Array.from({ length: 97 }, (_, i) => ({ class: AID[(i * 7) % AID.length]!, width: 64 + ((i * 37) % 900), height: 48 + ((i * 53) % 700) }));
+  const summed = examples.reduce((n, ex) => n + exampleTokens(prompt(ex.class), ex), 0);
+  const { tokens, examples: count } = estimateTokens({ prompt, examples });
+  assert.equal(count, 97);
+  assert.equal(tokens, summed);
+  // And an example is its request plus the answer (and the answer's end token).
+  const p = prompt('beach');
+  assert.equal(exampleTokens(p, { width: 300, height: 300 }) - requestTokens(p, { width: 300, height: 300 }), textTokens(p.assistant) + 1);
 });

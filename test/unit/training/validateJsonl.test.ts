@@ -206,3 +206,44 @@ test('a UTF-8 byte-order mark at the start of the file is accepted', async () =>
   await writeFile(file, [ft(sys, user(PNG), asst), '\uFEFF' + ft(user(PNG), asst)].join('\n') + '\n');
   assert.deepEqual((await validateJsonlFile(file)).errors.map((e) => e.line), [2]);
 });
+
+test('role order is checked on every message, not only the first', async () => {
+  const text = (role: string, t = 'x') => ({ role, content: t });
+  const r = await check([
+    ft(sys, user(JPEG), asst, text('user'), asst), // fine: a second turn
+    ft(sys, user(JPEG), asst, text('system'), text('user'), asst), // a system message after the assistant
+    ft(sys, text('user'), text('user'), user(JPEG), asst), // consecutive user messages are allowed
+    ft(sys, user(JPEG), asst, asst, text('user'), asst), // two assistant messages in a row are allowed
+    ft(text('user'), text('assistant'), text('system'), text('user'), asst), // again, later in the line
+  ]);
+  const byLine = (n: number) => r.errors.filter((e) => e.line === n).map((e) => e.message);
+  assert.deepEqual(byLine(1), []);
+  assert.deepEqual(byLine(2), ['messages[3] (system): a system message cannot follow an assistant message']);
+  assert.deepEqual(byLine(3), []);
+  assert.deepEqual(byLine(4), []);
+  assert.deepEqual(byLine(5), ['messages[2] (system): a system message cannot follow an assistant message']);
+  assert.equal(r.errorCount, 2);
+});
+
+test('blank text: an empty string or a lone blank chunk is an error; a blank chunk beside an image is not', async () => {
+  const r = await check([
+    ft(sys, { role: 'user', content: '   ' }, asst),
+    ft(sys, { role: 'user', content: [{ type: 'text', text: ' \n ' }] }, asst),
+    ft(sys, { role: 'user', content: [{ type: 'text', text: '' }, { type: 'image_url', image_url: JPEG }] }, asst),
+    ft(sys, user(JPEG), { role: 'assistant', content: '' }),
+  ]);
+  const byLine = (n: number) => r.errors.filter((e) => e.line === n).map((e) => e.message);
+  assert.deepEqual(byLine(1), ['messages[1] (user): content is empty']);
+  assert.deepEqual(byLine(2), ['messages[1] (user): content is empty']);
+  assert.deepEqual(byLine(3), []);
+  assert.deepEqual(byLine(4), ['messages[2] (assistant): content is empty']);
+});
+
+test('the per-image size limit: 10 MB of image data passes, a byte more is an error on its line', async () => {
+  const { MAX_IMAGE_BYTES } = await import('../../../src/core/training/imagePayload');
+  // A real JPEG padded after its end marker: the header reads, the size is what counts.
+  const padded = (total: number) => `data:image/jpeg;base64,${Buffer.concat([JPEG_BYTES, Buffer.alloc(total - JPEG_BYTES.length)]).toString('base64')}`;
+  const r = await check([ft(sys, user(padded(MAX_IMAGE_BYTES)), asst), ft(sys, user(padded(MAX_IMAGE_BYTES + 1)), asst)]);
+  assert.deepEqual(r.errors.map((e) => [e.line, e.message]), [[2, 'messages[1] (user) chunk 1: image_url is 10.0 MB, over the 10 MB per-image limit']]);
+  assert.equal(MAX_IMAGE_BYTES, 10 * 1024 * 1024);
+});
