@@ -18,16 +18,25 @@ export function renderReport(m: Manifest, perClass: ClassSplitCounts[], estimate
   const lines: string[] = [];
   lines.push(`# Training data report`, '');
   lines.push(`Dataset: ${escapeMarkdown(m.datasetRoot)} · ${m.classes.length} classes · prompt template: ${escapeMarkdown(m.prompt.name)} · pixtune ${m.tool.version}`, '');
-  lines.push('## Images per class and split', '', '| class | train | validation | test | total |', '|---|---:|---:|---:|---:|');
-  const sum = { train: 0, validation: 0, test: 0, total: 0 };
+  // "image files" is what the Datasets tree counts for a class before a health check (after one, it counts the
+  // usable ones: image files − skipped), so the report shows both and the numbers add up.
+  const skippedImages = m.skipped.filter((s) => !s.notAnImage);
+  const listed = new Set(m.images.map((im) => im.path));
+  const filesIn = (cls: string) => m.images.filter((im) => im.class === cls).length + skippedImages.filter((s) => s.class === cls && !listed.has(s.path)).length;
+  const skippedIn = (cls: string) => skippedImages.filter((s) => s.class === cls).length;
+  lines.push('## Images per class and split', '', '| class | train | validation | test | total | skipped | image files |', '|---|---:|---:|---:|---:|---:|---:|');
+  const sum = { train: 0, validation: 0, test: 0, total: 0, skipped: 0, files: 0 };
   for (const c of perClass) {
-    lines.push(`| ${escapeMarkdown(c.class)} | ${c.train} | ${c.validation} | ${c.test} | ${c.total} |`);
+    const row = { skipped: skippedIn(c.class), files: filesIn(c.class) };
+    lines.push(`| ${escapeMarkdown(c.class)} | ${c.train} | ${c.validation} | ${c.test} | ${c.total} | ${row.skipped} | ${row.files} |`);
     sum.train += c.train;
     sum.validation += c.validation;
     sum.test += c.test;
     sum.total += c.total;
+    sum.skipped += row.skipped;
+    sum.files += row.files;
   }
-  lines.push(`| **all** | **${sum.train}** | **${sum.validation}** | **${sum.test}** | **${sum.total}** |`, '');
+  lines.push(`| **all** | **${sum.train}** | **${sum.validation}** | **${sum.test}** | **${sum.total}** | **${sum.skipped}** | **${sum.files}** |`, '');
   lines.push('## Files', '', '| file | lines | size |', '|---|---:|---:|');
   for (const f of m.files) lines.push(`| ${f.name} | ${n(f.lines)} | ${mb(f.bytes)} |`);
   lines.push('');

@@ -69,9 +69,12 @@ test('the health report and the training report print the same per-class figures
   const out = await mkdtemp(join(tmpdir(), 'pixtune-counts-run-'));
   try {
     const run = await prepareTrainingData(ds, { split: { train: 0.5, validation: 0, test: 0.5, seed: 1 }, image: { scale: 1 } }, out);
+    const report = await readFile(run.reportPath, 'utf8');
     for (const cls of c.classes) {
       const row = run.perClass.find((p) => p.class === cls.name)!;
       assert.equal(row.total, cls.usable, `class ${cls.name}: the training report's total is the tree's usable count`);
+      // …and its "image files" column is what the tree counts before a health check.
+      assert.match(report, new RegExp(`\\| ${cls.name} \\| \\d+ \\| \\d+ \\| \\d+ \\| ${cls.usable} \\| ${cls.broken} \\| ${cls.imageFiles} \\|`), `report row of ${cls.name}`);
     }
   } finally {
     await rm(out, { recursive: true, force: true });
