@@ -167,11 +167,35 @@ test('a missing folder, a file and an empty folder give clear answers', async ()
   assert.deepEqual(empty.problems.map((p) => p.kind), ['no-classes', 'root-files']);
 });
 
-test('stops when cancelled', async () => {
-  const { root } = await generateDataset(await temp(), { classes: ['a', 'b'], perClass: 2, size: 16 });
+test('stops when cancelled mid-scan, not only before it starts', async () => {
+  const root = await temp();
+  // Many nested folders: the scan checks its signal once per folder it walks.
+  const names: string[] = [];
+  for (const c of ['a', 'b', 'c', 'd']) for (let i = 0; i < 15; i++) names.push(`${c}/sub${i}/x.jpg`);
+  await touch(root, ...names);
   const c = new AbortController();
-  c.abort();
-  await assert.rejects(scanDataset(root, { signal: c.signal }), { name: 'AbortError' });
+  let checks = 0;
+  let checksAfterAbort = 0;
+  // The real signal, counting the scan's checks: it is aborted at the 10th, deep inside the class folders.
+  const signal = new Proxy(c.signal, {
+    get(target, prop) {
+      if (prop === 'throwIfAborted') {
+        return () => {
+          if (c.signal.aborted) checksAfterAbort++;
+          if (++checks === 10) c.abort();
+          target.throwIfAborted();
+        };
+      }
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  await assert.rejects(scanDataset(root, { signal }), { name: 'AbortError' });
+  assert.ok(checks >= 10, 'the scan was under way when cancelled');
+  assert.ok(checksAfterAbort <= 4, `each class walk stops at its next check (${checksAfterAbort} checks after the abort)`);
+  assert.ok(checks < 4 * 16, `it did not walk every folder (${checks} checks)`);
+  const full = await scanDataset(root);
+  assert.equal(full.classes.reduce((n, k) => n + k.images.length, 0), 60, 'the same dataset scans fully without cancellation');
 });
 
 test('a file whose name is not valid UTF-8 is skipped with the reason, not lost later as "missing"', async () => {

@@ -80,3 +80,74 @@ test('plan reports duplicates across splits and labels, and dropDuplicates remov
   assert.ok(dropped.warnings.includes('3 duplicate images were dropped before splitting (dropDuplicates)'), dropped.warnings.join(' | '));
   assert.ok(!plan.warnings.some((w) => /dropped/.test(w)), plan.warnings.join(' | '));
 });
+
+/** A seeded generator (mulberry32), so the fixtures are the same in every run. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const hex = (bits: bigint) => bits.toString(16).padStart(16, '0');
+
+test('near pairs that agree on only one band are all found (a broken band index misses some)', () => {
+  // Pigeonhole: hashes t bits apart agree exactly on at least one of the t + 1 bands. Flip one bit in
+  // every band but one: each pair agrees on that single band only, for every band and every t.
+  const rnd = seeded(11);
+  for (let t = 1; t <= 12; t++) {
+    const n = t + 1;
+    const images: HashedImage[] = [];
+    for (let keep = 0; keep < n; keep++) {
+      const base = BigInt.asUintN(64, (BigInt(Math.floor(rnd() * 2 ** 32)) << 32n) | BigInt(Math.floor(rnd() * 2 ** 32)));
+      let other = base;
+      for (let b = 0; b < n; b++) {
+        if (b === keep) continue;
+        const start = Math.floor((b * 64) / n);
+        const end = Math.floor(((b + 1) * 64) / n);
+        const bit = start + Math.floor(rnd() * (end - start)); // a bit inside band b, counted from the top
+        other ^= 1n << BigInt(63 - bit);
+      }
+      images.push({ index: images.length, class: 'a', sha256: `s${images.length}`, pHash: hex(base) });
+      images.push({ index: images.length, class: 'a', sha256: `s${images.length}`, pHash: hex(other) });
+    }
+    const groups = findDuplicateGroups(images, t);
+    for (let keep = 0; keep < n; keep++) {
+      assert.ok(groups.some((g) => g.members.includes(2 * keep) && g.members.includes(2 * keep + 1)), `t=${t}: the pair agreeing only on band ${keep} was missed`);
+    }
+  }
+});
+
+test('the band index finds exactly what comparing every pair finds', () => {
+  const rnd = seeded(5);
+  const rand64 = () => BigInt.asUintN(64, (BigInt(Math.floor(rnd() * 2 ** 32)) << 32n) | BigInt(Math.floor(rnd() * 2 ** 32)));
+  for (const t of [2, 4, 6, 9]) {
+    const images: HashedImage[] = [];
+    for (let i = 0; i < 120; i++) {
+      // Half planted near copies of an earlier hash (1..t+1 random bits flipped), half unrelated.
+      const earlier = images.length && rnd() < 0.5 ? BigInt('0x' + images[Math.floor(rnd() * images.length)]!.pHash) : undefined;
+      let h = earlier ?? rand64();
+      if (earlier !== undefined) for (let f = 1 + Math.floor(rnd() * (t + 1)); f > 0; f--) h ^= 1n << BigInt(Math.floor(rnd() * 64));
+      images.push({ index: i, class: 'a', sha256: `s${i}`, pHash: hex(h) });
+    }
+    // Brute force: the connected components of "distance ≤ t".
+    const parent = images.map((_, i) => i);
+    const find = (x: number): number => (parent[x] === x ? x : (parent[x] = find(parent[x]!)));
+    for (let i = 0; i < images.length; i++) {
+      for (let j = i + 1; j < images.length; j++) {
+        let x = BigInt('0x' + images[i]!.pHash) ^ BigInt('0x' + images[j]!.pHash);
+        let d = 0;
+        for (; x; x &= x - 1n) d++;
+        if (d <= t) parent[Math.max(find(i), find(j))] = Math.min(find(i), find(j));
+      }
+    }
+    const expected = new Map<number, number[]>();
+    images.forEach((_, i) => expected.set(find(i), [...(expected.get(find(i)) ?? []), i]));
+    const want = [...expected.values()].filter((m) => m.length > 1).map((m) => m.join(',')).sort();
+    const got = findDuplicateGroups(images, t).map((g) => g.members.join(',')).sort();
+    assert.ok(want.length > 5, 'the fixture plants near pairs');
+    assert.deepEqual(got, want, `t=${t}`);
+  }
+});
