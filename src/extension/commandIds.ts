@@ -24,6 +24,14 @@ export const CommandId = {
   openReview: 'pixtune.openReview',
   compareEvaluations: 'pixtune.compareEvaluations',
   exportEvaluation: 'pixtune.exportEvaluation',
+  trainModel: 'pixtune.trainModel',
+  stopTraining: 'pixtune.stopTraining',
+  resumeTraining: 'pixtune.resumeTraining',
+  showTrainingLog: 'pixtune.showTrainingLog',
+  copyAdapterPath: 'pixtune.copyAdapterPath',
+  evaluateTrainedModel: 'pixtune.evaluateTrainedModel',
+  setRayToken: 'pixtune.setRayToken',
+  setUpTrainer: 'pixtune.setUpTrainer',
 } as const;
 
 export type CommandIdValue = (typeof CommandId)[keyof typeof CommandId];

@@ -12,6 +12,7 @@ import { generateTrainingData } from './training/generateTrainingData';
 import { validateJsonlCommand } from './training/validateJsonlCommand';
 import { openRunReport } from './training/openRunReport';
 import { registerJobs } from './jobs/registerJobs';
+import { registerTraining } from './training/registerTraining';
 import { RecordPreviewEditor } from './training/recordPreviewEditor';
 import { registerEvaluation } from './evaluation/registerEvaluation';
 
@@ -52,7 +53,9 @@ export function activate(context: vscode.ExtensionContext): PixtuneApi {
   reg(CommandId.validateJsonl, (uri?: vscode.Uri) => validateJsonlCommand(jsonlDiagnostics, uri));
   reg(CommandId.openRunReport, (node?: DatasetTreeNode) => openRunReport(node));
   RecordPreviewEditor.register(context, log);
-  const jobs = registerJobs(context, log);
+  // Training on this machine and on a Ray cluster (issue 9): its jobs join the Fine-tuning Jobs view, grouped by backend.
+  const training = registerTraining(context, log, store);
+  const jobs = registerJobs(context, log, training);
   registerEvaluation(context, log, { store, jobs });
 
   // Lets the Explorer's context menu offer dataset commands on folders that are datasets.

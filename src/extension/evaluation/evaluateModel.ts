@@ -44,6 +44,11 @@ type Where =
   | { kind: 'import'; files: string[] };
 
 export async function evaluateModel(deps: EvaluateDeps, arg?: unknown): Promise<void> {
+  // "Evaluate This Model" of a finished training (issue 9): the trainer's predict answers, imported here.
+  const trained = arg as { runDir?: unknown; importFiles?: unknown } | undefined;
+  if (typeof trained?.runDir === 'string' && Array.isArray(trained.importFiles) && trained.importFiles.every((f) => typeof f === 'string')) {
+    return importInto(deps, trained.runDir, trained.importFiles as string[]);
+  }
   const target = await resolveTarget(deps, arg);
   if (!target) return;
   const where = target.model ? await mistralWith(deps, target.model) : await pickWhere(deps);

@@ -12,6 +12,7 @@ import { hostToWebviewSchema, webviewToHostSchema, type HostToWebview } from '..
 import { CommandId } from '../commandIds';
 import type { JobsController, JobsState } from './jobsController';
 import type { JobLinkStore } from './jobLinkStore';
+import { TRAINING_PREFIX, type TrainingJobs } from '../training/trainingJobs';
 
 export const JOB_DETAILS_VIEW_TYPE = 'pixtune.jobDetails';
 
@@ -38,11 +39,18 @@ export class JobDetailsPanels implements vscode.Disposable {
     private readonly controller: JobsController,
     private readonly links: JobLinkStore,
     private readonly log: vscode.LogOutputChannel,
+    /** Jobs on this machine and on a Ray cluster (ids "training:…"), shown by the same page (issue 9). */
+    private readonly training?: TrainingJobs,
   ) {
     this.sub = controller.onDidChange((ids) => {
       for (const id of this.panels.keys()) if (ids === undefined || ids.includes(id)) this.post(id);
     });
+    this.trainingSub = training?.onDidChange(() => {
+      for (const id of this.panels.keys()) if (id.startsWith(TRAINING_PREFIX)) this.post(id);
+    });
   }
+
+  private readonly trainingSub: vscode.Disposable | undefined;
 
   async open(jobId: string): Promise<void> {
     const existing = this.panels.get(jobId);
@@ -100,7 +108,9 @@ export class JobDetailsPanels implements vscode.Disposable {
     panel.onDidDispose(() => {
       this.panels.delete(jobId);
       this.controller.setVisible(`panel:${jobId}`, false);
+      this.training?.watcher.setWatched(jobId.slice(TRAINING_PREFIX.length), false);
     });
+    if (jobId.startsWith(TRAINING_PREFIX)) this.training?.watcher.setWatched(jobId.slice(TRAINING_PREFIX.length), true);
     panel.onDidChangeViewState((e) => this.controller.setVisible(`panel:${jobId}`, e.webviewPanel.visible));
     panel.webview.onDidReceiveMessage((raw: unknown) => {
       const parsed = webviewToHostSchema.safeParse(raw);
@@ -114,6 +124,11 @@ export class JobDetailsPanels implements vscode.Disposable {
         this.post(jobId);
         return;
       }
+      if (jobId.startsWith(TRAINING_PREFIX)) {
+        const own = this.training?.commandFor(msg.action);
+        if (own) void vscode.commands.executeCommand(own, jobId);
+        return;
+      }
       const command = {
         start: CommandId.startJob,
         cancel: CommandId.cancelJob,
@@ -125,6 +140,16 @@ export class JobDetailsPanels implements vscode.Disposable {
   }
 
   private post(jobId: string): void {
+    if (jobId.startsWith(TRAINING_PREFIX)) {
+      // Not listed yet (a panel restored after a reload): the page keeps its saved copy until the first poll.
+      const trained = this.training?.detailsModel(jobId);
+      const p = this.panels.get(jobId);
+      if (trained && p) {
+        p.title = trained.title;
+        void p.webview.postMessage(hostToWebviewSchema.parse({ type: 'job', job: trained.model }));
+      }
+      return;
+    }
     const panel = this.panels.get(jobId);
     const job = this.controller.get(jobId);
     if (!panel) return;
@@ -161,6 +186,7 @@ export class JobDetailsPanels implements vscode.Disposable {
 
   dispose(): void {
     this.sub.dispose();
+    this.trainingSub?.dispose();
     for (const p of this.panels.values()) p.dispose();
   }
 }

@@ -8,26 +8,35 @@ import { historyRow } from '../../core/jobs/jobHistory';
 import { CommandId } from '../commandIds';
 import type { JobsController } from './jobsController';
 import type { JobLinkStore } from './jobLinkStore';
+import { MISTRAL_GROUP, type TrainingJobs } from '../training/trainingJobs';
 
 export class JobsTreeProvider implements vscode.TreeDataProvider<string>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<string | string[] | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly sub: vscode.Disposable;
 
+  private readonly trainingSub: vscode.Disposable | undefined;
+
   constructor(
     private readonly controller: JobsController,
     private readonly links: JobLinkStore,
+    /** Jobs on this machine and on a Ray cluster (issue 9): with any, the view groups its rows by backend. */
+    private readonly training?: TrainingJobs,
   ) {
     this.sub = controller.onDidChange((ids) => {
       if (ids === undefined) this.emitter.fire(undefined);
       else if (ids.length) this.emitter.fire(ids);
     });
+    this.trainingSub = training?.onDidChange(() => this.emitter.fire(undefined));
   }
 
   getChildren(element?: string): string[] {
-    if (element) return [];
-    if (this.controller.state !== 'ready' && this.controller.state !== 'error') return [];
-    return [...this.controller.list().map((j) => j.id), ...this.controller.history().map((l) => l.jobId)];
+    const mistral = () => (this.controller.state !== 'ready' && this.controller.state !== 'error' ? [] : [...this.controller.list().map((j) => j.id), ...this.controller.history().map((l) => l.jobId)]);
+    if (element === MISTRAL_GROUP) return mistral();
+    if (element) return this.training?.children(element) ?? [];
+    // Only Mistral jobs: the flat list as before (and the welcome content when there are none).
+    if (!this.training?.hasJobs()) return mistral();
+    return [MISTRAL_GROUP, ...this.training.groupIds()];
   }
 
   getParent(): undefined {
@@ -35,6 +44,8 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<string>, vscode
   }
 
   getTreeItem(id: string): vscode.TreeItem {
+    const trained = this.training?.treeItem(id, this.controller.server?.label);
+    if (trained) return trained;
     const job = this.controller.get(id);
     const item = new vscode.TreeItem(id, vscode.TreeItemCollapsibleState.None);
     item.id = `job:${id}`;
@@ -68,6 +79,7 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<string>, vscode
 
   dispose(): void {
     this.sub.dispose();
+    this.trainingSub?.dispose();
     this.emitter.dispose();
   }
 }

@@ -16,6 +16,7 @@ import { LocalSandbox } from './localSandbox';
 import { stopSandbox } from './stopSandbox';
 import { ServerAccess } from './serverAccess';
 import { linkAwaitsJob } from '../../core/jobs/jobLinkStore';
+import type { TrainingJobs } from '../training/trainingJobs';
 
 export interface JobsApi {
   /** Job ids and statuses as the Jobs view shows them (for tests). */
@@ -23,13 +24,13 @@ export interface JobsApi {
   state(): string;
 }
 
-export function registerJobs(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): JobsApi {
+export function registerJobs(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, training?: TrainingJobs): JobsApi {
   const access = new ServerAccess(context.secrets);
   const links = new JobLinkStore(context.workspaceState, log);
   const controller = new JobsController(access, links, log);
-  const provider = new JobsTreeProvider(controller, links);
+  const provider = new JobsTreeProvider(controller, links, training);
   const view = vscode.window.createTreeView('pixtune.jobs', { treeDataProvider: provider });
-  const panels = new JobDetailsPanels(context.extensionUri, controller, links, log);
+  const panels = new JobDetailsPanels(context.extensionUri, controller, links, log, training);
   const sandbox = new LocalSandbox(access, context.workspaceState, log);
   context.subscriptions.push(access, controller, provider, view, panels, sandbox, bindJobsViewChrome(view, controller), createJobsStatusBar(controller));
   context.subscriptions.push(controller.onDidEndJob((e) => notifyJobEnded(e, log)));
@@ -62,7 +63,7 @@ export function registerJobs(context: vscode.ExtensionContext, log: vscode.LogOu
   );
   reg(CommandId.launchFineTuning, (arg?: unknown) => launchFineTuning({ access, controller, links, log, uploadCachePath: uploadCachePathFor(context) }, arg));
   // A manual refresh aborts a poll in flight (it may hang on an unreachable server) and polls afresh.
-  reg(CommandId.refreshJobs, () => controller.refresh({ full: true, restart: true }));
+  reg(CommandId.refreshJobs, () => Promise.all([controller.refresh({ full: true, restart: true }), training?.watcher.refresh()]));
   reg(CommandId.startJob, (arg?: unknown) => startJob(access, controller, arg));
   reg(CommandId.cancelJob, (arg?: unknown) => cancelJob(access, controller, arg));
   reg(CommandId.copyModelId, (arg?: unknown) => copyModelId(controller, arg));

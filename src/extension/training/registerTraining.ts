@@ -1,0 +1,108 @@
+// Wires training on this machine and on a Ray cluster: the jobs of both backends (TrainingJobs), Train Model…,
+// Stop / Resume Training, the log, the adapter path, the Ray token, and "Evaluate This Model", which runs the
+// trainer's predict and hands the answers to Evaluate Model's import (one parser for every prediction).
+import * as vscode from 'vscode';
+import { isTerminalTrainingStatus, type TrainingJobView } from '../../core/jobs/backends/trainingBackend';
+import { predictLocally, trainedModelName } from '../../core/jobs/backends/trainerPredict';
+import { trainingJobKey } from '../../core/jobs/backends/trainingJobsWatcher';
+import { UserError } from '../../core/errors';
+import { notice, plainForNotification } from '../../core/text/notificationText';
+import { toAbortSignal } from '../abortSignal';
+import { CommandId } from '../commandIds';
+import type { DatasetStore } from '../datasetStore';
+import { registerCommand } from '../registerCommand';
+import { launchTraining } from './launchTraining';
+import { rayAddressSetting, TRAINING_PREFIX, TrainingJobs } from './trainingJobs';
+
+export function registerTraining(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, store: DatasetStore): TrainingJobs {
+  const training = new TrainingJobs(context, log);
+  context.subscriptions.push(training);
+  void training.start().catch((err) => log.warn(`training: ${err instanceof Error ? err.message : String(err)}`));
+  context.subscriptions.push({
+    dispose: training.watcher.onDidEndJob((v) => {
+      const key = TRAINING_PREFIX + trainingJobKey(v);
+      if (v.status === 'SUCCESS') {
+        void vscode.window.showInformationMessage(notice`Training ${v.id} finished: the adapter is at ${v.adapter ?? 'the job folder'}.`, 'Evaluate This Model', 'Open Details').then((c) => {
+          if (c === 'Evaluate This Model') void vscode.commands.executeCommand(CommandId.evaluateTrainedModel, key);
+          if (c === 'Open Details') void vscode.commands.executeCommand(CommandId.openJobDetails, key);
+        });
+      } else if (v.status === 'FAILED') {
+        void vscode.window.showErrorMessage(notice`Training ${v.id} failed: ${v.message ?? 'see its log'}`, 'Show Log').then((c) => c && vscode.commands.executeCommand(CommandId.showTrainingLog, key));
+      }
+    }),
+  });
+
+  const job = (arg: unknown): TrainingJobView => {
+    const v = typeof arg === 'string' ? training.view(arg) : undefined;
+    if (!v) throw new UserError('Pick a training job in the Fine-tuning Jobs view.');
+    return v;
+  };
+  const backendOf = (v: TrainingJobView) => {
+    const b = training.watcher.backend(v.backend);
+    if (!b) throw new UserError(`The ${v.backend === 'ray' ? 'Ray cluster' : 'backend'} of ${v.id} is not connected.`, 'Check pixtune.ray.address.');
+    return b;
+  };
+  const reg = (id: Parameters<typeof registerCommand>[2], fn: (...a: any[]) => unknown) => registerCommand(context, log, id, fn);
+
+  reg(CommandId.trainModel, (arg?: unknown) => launchTraining({ training, store, state: context.globalState }, arg));
+  reg(CommandId.stopTraining, async (arg?: unknown) => {
+    const v = job(arg);
+    const ok = await vscode.window.showWarningMessage(notice`Stop training ${v.id}?`, { modal: true, detail: 'The trainer writes a checkpoint first; Resume Training continues from it.' }, 'Stop Training');
+    if (ok) training.watcher.upsert(await backendOf(v).stop(v.id));
+  });
+  reg(CommandId.resumeTraining, async (arg?: unknown) => {
+    const v = job(arg);
+    const b = v.backend === 'local' ? (await training.setUpTrainer()).backend : backendOf(v);
+    if (!b.resume) throw new UserError('This backend cannot resume jobs.');
+    const resumed = await b.resume(v.id);
+    training.watcher.upsert(resumed);
+    if (resumed.id !== v.id) await vscode.commands.executeCommand(CommandId.openJobDetails, TRAINING_PREFIX + trainingJobKey(resumed));
+  });
+  reg(CommandId.showTrainingLog, async (arg?: unknown) => {
+    const v = job(arg);
+    const doc = await vscode.workspace.openTextDocument({ content: await backendOf(v).logs(v.id), language: 'log' });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  });
+  reg(CommandId.copyAdapterPath, async (arg?: unknown) => {
+    const v = job(arg);
+    if (!v.adapter) throw new UserError(`Training ${v.id} has no adapter yet.`);
+    await vscode.env.clipboard.writeText(v.adapter);
+    void vscode.window.showInformationMessage(notice`Copied ${v.adapter}`);
+  });
+  reg(CommandId.setRayToken, async () => {
+    const address = rayAddressSetting() ?? (await vscode.window.showInputBox({ title: 'Ray dashboard address', placeHolder: 'http://head-node:8265', ignoreFocusOut: true }))?.trim();
+    if (!address) return;
+    const token = await vscode.window.showInputBox({ title: `Token of the Ray cluster at ${address}`, prompt: 'From `ray get-auth-token` on the cluster. Kept in the system keychain, never in settings. Empty removes it.', password: true, ignoreFocusOut: true });
+    if (token === undefined) return;
+    await training.setRayToken(address, token.trim() || undefined);
+  });
+  reg(CommandId.setUpTrainer, () =>
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Setting up the trainer’s Python environment', cancellable: true }, async (progress, token) => {
+      const { python } = await training.setUpTrainer((l) => progress.report({ message: plainForNotification(l) }), token);
+      void vscode.window.showInformationMessage(notice`The trainer environment is ready: ${python}`);
+    }),
+  );
+  reg(CommandId.evaluateTrainedModel, async (arg?: unknown) => {
+    const v = job(arg);
+    if (v.status !== 'SUCCESS' || !v.adapter || !v.runDir) throw new UserError(`Training ${v.id} has not produced an adapter.`);
+    const req = { runDir: v.runDir, baseModel: v.baseModel, adapter: v.adapter };
+    const name = trainedModelName(v.baseModel, v.adapter);
+    const file = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: notice`Predicting the test split with ${name}`, cancellable: true }, async (progress, token) => {
+      const signal = toAbortSignal(token);
+      if (v.backend === 'local') {
+        const { python } = await training.setUpTrainer();
+        return predictLocally(req, { python, trainerRoot: training.trainerLocation!.trainerRoot }, { signal, onProgress: (d, t) => progress.report({ message: notice`${d} of ${t} images` }) });
+      }
+      const ray = await training.rayBackend(v.location);
+      if (!ray) throw new UserError('The Ray cluster is not connected.');
+      return (await ray.backend.predict(req, signal)).outputFile;
+    });
+    // Evaluate Model imports the answers (its one parser), writes the predictions file and opens the review.
+    await vscode.commands.executeCommand(CommandId.evaluateModel, { runDir: v.runDir, importFiles: [file], model: name });
+  });
+
+  // The first list after activation (a reload): jobs that ran meanwhile are shown with their final state.
+  void training.watcher.refresh();
+  if (training.watcher.list().some((v) => !isTerminalTrainingStatus(v.status))) void training.watcher.refresh();
+  return training;
+}
