@@ -5,7 +5,8 @@ import { notice, plainForNotification } from '../../core/text/notificationText';
 import { UserError } from '../../core/errors';
 import { cancelDialog, cancelTooLate, jobEndedNotice } from '../../core/jobs/cancelWording';
 import type { FineTuningJob } from '../../core/mistral/wireSchemas';
-import { canCancel, canStart, statusLook } from '../../core/jobs/jobStatusView';
+import { canCancel, canStart } from '../../core/jobs/jobStatusView';
+import { jobPickItem } from '../../core/jobs/jobPickItem';
 import { CommandId } from '../commandIds';
 import type { JobsController, JobEnded } from './jobsController';
 import type { ServerAccess } from './serverAccess';
@@ -17,7 +18,7 @@ export async function resolveJobId(controller: JobsController, arg: unknown, wan
   if (!candidates.length) throw new UserError('No fine-tuning job fits this action right now.', 'Refresh the Fine-tuning Jobs view.');
   const pick = await vscode.window.showQuickPick(
     // The status as the tree says it ("Succeeded"), not the wire value ("SUCCESS").
-    candidates.map((j) => ({ label: j.fine_tuned_model ?? j.model, description: statusLook(j.status).label, detail: j.id, id: j.id })),
+    candidates.map(jobPickItem),
     { placeHolder },
   );
   return pick?.id;

@@ -25,3 +25,14 @@ test('package.json hides each job command from the palette behind its key', () =
   assert.equal(when('pixtune.cancelJob'), JOB_CONTEXT_KEYS.cancellable);
   assert.equal(when('pixtune.copyModelId'), JOB_CONTEXT_KEYS.withModel);
 });
+
+test('the palette\'s job picker names the status as the tree does ("Succeeded", not "SUCCESS")', async () => {
+  const { jobPickItem } = await import('../../../src/core/jobs/jobPickItem');
+  const { statusLook } = await import('../../../src/core/jobs/jobStatusView');
+  const item = jobPickItem({ id: 'j1', model: 'ministral-3b', status: 'SUCCESS', fine_tuned_model: 'ft:ministral-3b:x' });
+  assert.deepEqual(item, { label: 'ft:ministral-3b:x', description: 'Succeeded', detail: 'j1', id: 'j1' });
+  for (const status of ['QUEUED', 'RUNNING', 'VALIDATED', 'FAILED', 'CANCELLED']) {
+    assert.equal(jobPickItem({ id: 'j', model: 'm', status }).description, statusLook(status).label);
+    assert.notEqual(jobPickItem({ id: 'j', model: 'm', status }).description, status);
+  }
+});
