@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AtomicFileWriter, writeFileAtomic } from '../../../src/core/fsutil/atomicWrite';
+import { tempFolder } from '../support/tempFolder';
 
 test('writeFileAtomic replaces the file and leaves no temp file', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'pixtune-atomic-'));
+  const dir = await tempFolder('pixtune-atomic-');
   const target = join(dir, 'out.json');
   await writeFile(target, 'old');
   await writeFileAtomic(target, 'new');
@@ -15,7 +15,7 @@ test('writeFileAtomic replaces the file and leaves no temp file', async () => {
 });
 
 test('AtomicFileWriter shows nothing at the target until commit', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'pixtune-atomic-'));
+  const dir = await tempFolder('pixtune-atomic-');
   const target = join(dir, 'train.jsonl');
   const w = await AtomicFileWriter.open(target);
   await w.write('{"a":1}\n');
@@ -27,7 +27,7 @@ test('AtomicFileWriter shows nothing at the target until commit', async () => {
 });
 
 test('AtomicFileWriter.abort keeps the old file and removes the temp file', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'pixtune-atomic-'));
+  const dir = await tempFolder('pixtune-atomic-');
   const target = join(dir, 'train.jsonl');
   await writeFile(target, 'previous run');
   const w = await AtomicFileWriter.open(target);

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findDatasetCandidates } from '../../../src/core/dataset/findDatasetCandidates';
+import { tempFolder } from '../support/tempFolder';
 
 async function touch(path: string) {
   await mkdir(join(path, '..'), { recursive: true });
@@ -11,7 +11,7 @@ async function touch(path: string) {
 }
 
 test('finds folder-per-class datasets and not their class folders or plain folders', async () => {
-  const ws = await mkdtemp(join(tmpdir(), 'pixtune-cand-'));
+  const ws = await tempFolder('pixtune-cand-');
   await touch(join(ws, 'data', 'AID', 'beach', 'a.jpg'));
   await touch(join(ws, 'data', 'AID', 'river', 'b.PNG'));
   await touch(join(ws, 'docs', 'notes', 'x.txt'));
@@ -24,7 +24,7 @@ test('finds folder-per-class datasets and not their class folders or plain folde
 });
 
 test('respects the depth limit', async () => {
-  const ws = await mkdtemp(join(tmpdir(), 'pixtune-cand-'));
+  const ws = await tempFolder('pixtune-cand-');
   await touch(join(ws, 'a', 'b', 'c', 'd', 'ds', 'x', '1.jpg'));
   await touch(join(ws, 'a', 'b', 'c', 'd', 'ds', 'y', '1.jpg'));
   assert.deepEqual(await findDatasetCandidates([ws], { maxDepth: 3 }), []);

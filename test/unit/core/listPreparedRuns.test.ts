@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRunName, listPreparedRuns } from '../../../src/core/training/listPreparedRuns';
+import { tempFolder } from '../support/tempFolder';
 
 test('lists run folders with a manifest, reports unreadable manifests, ignores other folders', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'pixtune-runs-'));
+  const dir = await tempFolder('pixtune-runs-');
   await mkdir(join(dir, 'good'));
   await writeFile(
     join(dir, 'good', 'manifest.json'),

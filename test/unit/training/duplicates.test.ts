@@ -7,6 +7,7 @@ import { hashImage } from '../../../src/core/images/encodeTile';
 import { hammingDistance } from '../../../src/core/images/perceptualHash';
 import { duplicatesToDrop, findDuplicateGroups, type HashedImage } from '../../../src/core/training/findDuplicates';
 import { planPreparation } from '../../../src/core/training/planPreparation';
+import { mulberry32 } from '../../../src/core/training/seededRandom';
 import { makeDataset, texturedJpeg } from './trainingFixtures';
 
 test('near-duplicates: re-encoded at another quality or slightly resized stay within a few bits; other images do not', async () => {
@@ -81,22 +82,12 @@ test('plan reports duplicates across splits and labels, and dropDuplicates remov
   assert.ok(!plan.warnings.some((w) => /dropped/.test(w)), plan.warnings.join(' | '));
 });
 
-/** A seeded generator (mulberry32), so the fixtures are the same in every run. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const hex = (bits: bigint) => bits.toString(16).padStart(16, '0');
 
 test('near pairs that agree on only one band are all found (a broken band index misses some)', () => {
   // Pigeonhole: hashes t bits apart agree exactly on at least one of the t + 1 bands. Flip one bit in
   // every band but one: each pair agrees on that single band only, for every band and every t.
-  const rnd = seeded(11);
+  const rnd = mulberry32(11); // seeded: the same fixtures in every run
   for (let t = 1; t <= 12; t++) {
     const n = t + 1;
     const images: HashedImage[] = [];
@@ -121,7 +112,7 @@ test('near pairs that agree on only one band are all found (a broken band index 
 });
 
 test('the band index finds exactly what comparing every pair finds', () => {
-  const rnd = seeded(5);
+  const rnd = mulberry32(5);
   const rand64 = () => BigInt.asUintN(64, (BigInt(Math.floor(rnd() * 2 ** 32)) << 32n) | BigInt(Math.floor(rnd() * 2 ** 32)));
   for (const t of [2, 4, 6, 9]) {
     const images: HashedImage[] = [];

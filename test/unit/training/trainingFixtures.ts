@@ -1,12 +1,11 @@
 // Small image fixtures generated at test time (never committed): textured "aerial-like" tiles
 // whose content depends on a seed, so different seeds give perceptually different images.
-import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Dataset } from '../../../src/core/dataset/types';
 import { mulberry32 } from '../../../src/core/training/seededRandom';
+import { tempFolder } from '../support/tempFolder';
 
 /** Raw RGB pixels: a few random blobs on a random gradient, so dHashes differ between seeds. */
 export function texturedPixels(width: number, height: number, seed: number): Buffer {
@@ -31,16 +30,9 @@ export async function texturedJpeg(width: number, height: number, seed: number, 
   return sharp(texturedPixels(width, height, seed), { raw: { width, height, channels: 3 } }).jpeg({ quality }).toBuffer();
 }
 
-const created: string[] = [];
-// Test files run in their own processes: remove this process's temp folders when it exits.
-process.once('exit', () => {
-  for (const d of created) rmSync(d, { recursive: true, force: true });
-});
-
-export async function tempDir(prefix = 'pixtune-training-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  created.push(dir);
-  return dir;
+/** A temp folder removed when the test process exits (support/tempFolder). */
+export function tempDir(prefix = 'pixtune-training-'): Promise<string> {
+  return tempFolder(prefix);
 }
 
 /** Writes `perClass` JPEGs per class under a fresh temp root and returns the Dataset describing them. */
