@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { LocalTrainingBackend } from '../../src/core/jobs/backends/local/localBackend';
 import { isTerminalTrainingStatus, toFineTuningJob, type TrainingJobView } from '../../src/core/jobs/backends/trainingBackend';
+import { trainingJobKey, TrainingJobsWatcher } from '../../src/core/jobs/backends/trainingJobsWatcher';
 import { jobRowModel } from '../../src/core/jobs/jobRowModel';
 import { makeTinyModel, makeToyRun, projectPython, TRAINER_ROOT, waitFor } from './fixtures';
 
@@ -91,4 +92,27 @@ test('a trainer killed without a final status is reported as failed, not as runn
   const gone = await waitFor(() => b.get(launched.id), (v) => isTerminalTrainingStatus(v.status), 30_000, 'the killed trainer to be noticed');
   assert.equal(gone.status, 'FAILED');
   assert.match(gone.message ?? '', /ended without reporting a result/);
+});
+
+test('the training jobs watcher follows a local job to its end and announces it once', { timeout: 180_000 }, async () => {
+  const watcher = new TrainingJobsWatcher({ log: { warn: () => undefined }, activeMs: 300 });
+  try {
+    const b = backend();
+    watcher.setBackend('local', b);
+    const endedJobs: TrainingJobView[] = [];
+    watcher.onDidEndJob((v) => endedJobs.push(v));
+    const launched = await b.launch({ runDir, baseModel: model, hyperparameters: { max_steps: 2, learning_rate: 1e-3, lora_rank: 4, workers: 1, gpus_per_worker: 0 } });
+    watcher.upsert(launched);
+    const key = trainingJobKey(launched);
+    assert.equal(watcher.get(key)?.status, 'STARTED');
+    await waitFor(async () => endedJobs.length, (n) => n > 0, 150_000, 'the watcher to announce the end');
+    assert.deepEqual(endedJobs.map((v) => [v.id, v.status]), [[launched.id, 'SUCCESS']]);
+    assert.deepEqual(watcher.get(key)!.metrics.map((m) => m.step), [1, 2]);
+    // Earlier jobs of this run are listed too (from the index), each once.
+    assert.ok(watcher.list('local').length >= 2);
+    await watcher.refresh();
+    assert.equal(endedJobs.length, 1);
+  } finally {
+    watcher.dispose();
+  }
 });
