@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { manifestSchema, type Manifest } from '../../src/core/training/manifest';
 import {
-  clickContextMenu, contextMenuLabels, dismissQuickInput, expandRow, findWebviewFrame, quickPickLabels, quickPickSelect, rightClickExplorerItem, rowTooltip,
+  clickContextMenu, contextMenuLabels, dismissQuickInput, expandRow, findWebviewFrame, quickPickLabels, quickPickSelect, rightClickExplorerItem, rowTooltip, runCommand,
   notificationLog, waitForNotification, waitForTreeRows, withVSCode, type TreeRow,
 } from './harness';
 import {
@@ -182,6 +182,15 @@ test('training data: guided generation, JSONL validation and cancellation in one
         await waitForQuickInputTitle(page, /\(2\/5\): Image size/);
         await clickBack(page);
         await waitForQuickInputTitle(page, /\(1\/5\): Split/);
+        // Escape part-way keeps what was answered: the next start has it preselected.
+        await quickPickSelect(page, '70 / 10 / 20');
+        await waitForQuickInputTitle(page, /\(2\/5\): Image size/);
+        await page.keyboard.press('Escape');
+        await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+        await runCommand(page, 'Pixtune: Generate Training Data');
+        await waitForQuickInputTitle(page, /Generate Training Data \(1\/5\): Split/);
+        const active = (await page.locator('.quick-input-widget .quick-input-list .monaco-list-row.focused .label-name').first().innerText()).trim();
+        assert.equal(active, '70 / 10 / 20', 'the split answered before Escape is preselected');
         await answerGuidedFlow(page, { split: '70 / 10 / 20', size: 'Half size', format: 'JPEG, quality 90', template: /^\s*compact\s*$/ });
 
         // Nothing is written before the user has seen what it costs.
