@@ -32,8 +32,10 @@ test('jobs: launched from the Datasets tree, followed across a window reload to 
       await quickPickSelect(page, /^\s*aid\b/);
       await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === 'Training data'));
       await expandRow(page, DATASETS, 'Training data');
-      await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === 'run1'));
-      await runFromContextMenu(page, () => rightClickTreeRow(page, DATASETS, 'run1'), /^(Pixtune: )?Launch Fine-Tuning$/,
+      // The run is labelled by what it is (split · tile size · format), not by its folder name.
+      const RUN = /^\s*\d+\/\d+\/\d+ · \d+×\d+ · /;
+      await waitForTreeRows(page, DATASETS, (r) => r.some((row) => RUN.test(row.label)));
+      await runFromContextMenu(page, () => rightClickTreeRow(page, DATASETS, RUN), /^(Pixtune: )?Launch Fine-Tuning$/,
         (ms) => waitForQuickInputTitle(page, /Launch Fine-Tuning \(2\/5\)/, ms).then(() => true, () => false));
       await quickPickSelect(page, 'pixtral-12b-latest');
       await quickPickSelect(page, /^Training steps$/);
