@@ -82,7 +82,7 @@ export async function evaluateModel(deps: EvaluateDeps, arg?: unknown): Promise<
               const increment = p.total ? ((p.done - reported) / p.total) * 100 : 0;
               reported = p.done;
               const text = describeImageProgress({ done: p.done, total: p.total, rate: p.ratePerSec, etaSeconds: p.etaSec });
-              progress.report({ increment, message: `${text}${p.errors ? ` · ${p.errors} failed` : ''}` });
+              progress.report({ increment, message: notice`${text}${p.errors ? ` · ${p.errors} failed` : ''}` });
             },
           },
         );

@@ -5,6 +5,7 @@
 // Panels open at a reload come back: the page keeps the source's key with setState, and the source itself is
 // kept in workspaceState under that key.
 import * as vscode from 'vscode';
+import { notice } from '../../core/text/notificationText';
 import { webviewPageHtml } from '../webviewPage';
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -152,7 +153,7 @@ export class ReviewPanels implements vscode.Disposable {
       this.handle(open, parsed.data).catch((err) => {
         if (open.abort.signal.aborted) return;
         this.log.error(`review: ${parsed.data.type} failed`, err instanceof Error ? err : new Error(errorMessage(err)));
-        void vscode.window.showErrorMessage(`Pixtune: ${errorMessage(err)}`);
+        void vscode.window.showErrorMessage(notice`Pixtune: ${errorMessage(err)}`);
       });
     });
   }
