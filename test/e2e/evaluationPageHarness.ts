@@ -1,7 +1,8 @@
-// A standalone page for the review webview (dist/review.js + media/review.css) with synthetic predictions:
-// what bench/review.bench.ts measures in Chromium. The page stands in for the host: it answers "ready" with the
-// view and thumbnail requests with one small image, as the extension does with cached thumbnails.
-import type { ReviewReport, ReviewTile, ReviewView } from '../src/webview/review/reviewMessages';
+// A standalone page for the review webview (dist/review.js + media/review.css) with synthetic predictions: what
+// bench/review.bench.ts measures in Chromium and test/e2e/evaluationPage.test.ts drives. The page stands in for the
+// host: it answers "ready" with the view and thumbnail requests with one small image, as the extension does with
+// cached thumbnails.
+import type { ReviewReport, ReviewTile, ReviewView } from '../../src/webview/review/reviewMessages';
 
 const CLASSES = ['airport', 'bareland', 'beach', 'bridge', 'denseresidential', 'forest', 'mediumresidential', 'playground', 'river', 'stadium'];
 const INVALID = '(invalid)';
@@ -55,13 +56,16 @@ export function reviewPageHtml(view: ReviewView, distDir: string, mediaDir: stri
   const thumb = 'data:image/svg+xml,' + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="192" height="192"><rect width="192" height="192" fill="#4a7"/></svg>');
   const host = `
     const view = JSON.parse(document.getElementById('view').textContent);
+    // Everything the page sends is kept in window.__sent and its state in window.__state (tests read them);
+    // window.__initialState, set before the page loads, plays a panel restored with saved state.
+    window.__sent = [];
     window.acquireVsCodeApi = () => ({
-      getState: () => undefined,
-      setState: () => undefined,
-      postMessage: (msg) => setTimeout(() => {
+      getState: () => window.__initialState,
+      setState: (state) => { window.__state = state; },
+      postMessage: (msg) => (window.__sent.push(msg), setTimeout(() => {
         if (msg.type === 'ready') window.postMessage({ type: 'view', view }, '*');
         if (msg.type === 'thumbs') window.postMessage({ type: 'thumbs', items: msg.indices.map((index) => ({ index, uri: ${JSON.stringify(thumb)} })) }, '*');
-      }, 0),
+      }, 0)),
     });`;
   return `<!DOCTYPE html><html><head><meta charset="UTF-8">
 <link rel="stylesheet" href="file://${distDir}/codicon.css"><link rel="stylesheet" href="file://${mediaDir}/review.css">

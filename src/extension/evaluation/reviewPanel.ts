@@ -31,6 +31,9 @@ export interface OpenPanel {
   loaded: LoadedReview;
   /** Stops thumbnail work of a closed panel. */
   abort: AbortController;
+  /** Tiles whose thumbnails the page asked for and has not got yet, newest request first. */
+  thumbQueue: number[];
+  thumbWorker?: Promise<void>;
 }
 
 export class ReviewPanels implements vscode.Disposable {
@@ -136,7 +139,7 @@ export class ReviewPanels implements vscode.Disposable {
   }
 
   private adopt(key: string, source: ReviewSource, loaded: LoadedReview, panel: vscode.WebviewPanel): void {
-    const open: OpenPanel = { panel, source, loaded, abort: new AbortController() };
+    const open: OpenPanel = { panel, source, loaded, abort: new AbortController(), thumbQueue: [] };
     this.panels.set(key, open);
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'pixtune.svg');
     panel.webview.html = this.html(panel.webview);
@@ -193,11 +196,24 @@ export class ReviewPanels implements vscode.Disposable {
     }
   }
 
-  private async sendThumbs(open: OpenPanel, indices: number[]): Promise<void> {
+  /**
+   * Queues thumbnail requests newest first: after a fast scroll through 10,000 tiles the ones now on screen are
+   * made next, not after everything scrolled past. One worker per panel, a chunk at a time.
+   */
+  private sendThumbs(open: OpenPanel, indices: number[]): Promise<void> {
+    const wanted = indices.filter((index) => open.loaded.images[index] !== undefined);
+    const queued = new Set(wanted);
+    open.thumbQueue = [...wanted, ...open.thumbQueue.filter((i) => !queued.has(i))];
+    open.thumbWorker ??= this.drainThumbs(open).finally(() => (open.thumbWorker = undefined));
+    return open.thumbWorker;
+  }
+
+  private async drainThumbs(open: OpenPanel): Promise<void> {
     const { webview } = open.panel;
-    for (let i = 0; i < indices.length; i += THUMB_CHUNK) {
-      const chunk = indices.slice(i, i + THUMB_CHUNK).filter((index) => open.loaded.images[index] !== undefined);
-      const thumbs = await this.thumbnails.getMany(chunk.map((index) => open.loaded.images[index]!), open.abort.signal);
+    while (open.thumbQueue.length && !open.abort.signal.aborted) {
+      const chunk = open.thumbQueue.splice(0, THUMB_CHUNK);
+      const images = chunk.map((index) => open.loaded.images[index]!);
+      const thumbs = await this.thumbnails.getMany(images, open.abort.signal);
       this.post(open, {
         type: 'thumbs',
         items: chunk.map((index, k) => {

@@ -104,9 +104,13 @@ export class TileGrid {
   /** Creates the nodes of the rows in view, drops the others, and asks for the thumbnails they lack. */
   render(): void {
     const width = this.element.clientWidth || TILE_W;
-    this.columns = Math.max(1, Math.floor(width / TILE_W));
+    const columns = Math.max(1, Math.floor(width / TILE_W));
+    const reflowed = columns !== this.columns;
+    this.columns = columns;
     const rows = Math.ceil(this.order.length / this.columns);
     this.canvas.style.height = `${rows * this.tileH}px`;
+    // A narrower grid (the detail pane opened) moves every tile: keep the active one on screen.
+    if (reflowed && this.active >= 0) this.scrollIntoView(this.active);
     const first = Math.max(0, Math.floor(this.element.scrollTop / this.tileH) - OVERSCAN_ROWS);
     const visibleRows = Math.ceil((this.element.clientHeight || this.tileH * 4) / this.tileH);
     const last = Math.min(rows, first + visibleRows + OVERSCAN_ROWS * 2);
@@ -191,13 +195,15 @@ export class TileGrid {
   private setActive(pos: number, scroll: boolean): void {
     if (!this.order.length) return;
     this.active = Math.max(0, Math.min(this.order.length - 1, pos));
-    if (scroll) {
-      const top = Math.floor(this.active / this.columns) * this.tileH;
-      if (top < this.element.scrollTop) this.element.scrollTop = top;
-      else if (top + this.tileH > this.element.scrollTop + this.element.clientHeight) this.element.scrollTop = top + this.tileH - this.element.clientHeight;
-    }
+    if (scroll) this.scrollIntoView(this.active);
     this.render();
     this.events.onSelect(this.order[this.active]!);
+  }
+
+  private scrollIntoView(pos: number): void {
+    const top = Math.floor(pos / this.columns) * this.tileH;
+    if (top < this.element.scrollTop) this.element.scrollTop = top;
+    else if (top + this.tileH > this.element.scrollTop + this.element.clientHeight) this.element.scrollTop = top + this.tileH - this.element.clientHeight;
   }
 
   private onKey(e: KeyboardEvent): void {
