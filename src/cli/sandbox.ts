@@ -14,7 +14,8 @@ offline rehearsal of the whole workflow. Its models are small and deterministic;
 
 Options:
   --port N                 port to listen on (default 0: any free port)
-  --host H                 interface (default 127.0.0.1)
+  --host H                 interface (default 127.0.0.1); requests must name it (or a loopback name)
+                           in their Host header, so a web page cannot reach it by DNS rebinding
   --api-key KEY            the only key accepted (default: a new random key each start, printed
                            on the second line as "key <KEY>")
   --fine-tuning MODE       available (default) | retired (job routes answer 410 Gone, as Mistral
