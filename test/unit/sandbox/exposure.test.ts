@@ -191,3 +191,14 @@ test('the temp folder goes when the process exits without close(), and a killed 
   await next.close();
   assert.equal(existsSync(killed.dir), false, 'the next sandbox removed the dead process\'s folder');
 });
+
+test('per-model counts are bounded too', async () => {
+  const { ModelCounts } = await import('../../../src/core/sandbox/modelCounts');
+  const c = new ModelCounts();
+  for (let i = 0; i < 5000; i++) c.add('POST /v1/chat/completions', `model-${i}`);
+  c.add('POST /v1/chat/completions', '__proto__');
+  const snap = c.snapshot()['POST /v1/chat/completions']!;
+  assert.ok(Object.keys(snap).length <= 1001, String(Object.keys(snap).length));
+  assert.equal(snap['(other)'], 4001);
+  assert.equal(snap['model-0'], 1);
+});
