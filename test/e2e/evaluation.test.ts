@@ -18,7 +18,8 @@ import {
   REPO_ROOT, editorTabs, expandRow, findWebviewFrame, inputBoxType, quickPickSelect, runCommand, treeRow, waitForNotification, waitForTreeRows, withVSCode,
   type TreeRow, type VSCodeSession,
 } from './harness';
-import { rightClickTreeRow, runFromContextMenu, waitForQuickInputTitle, waitUntil } from './trainingUi';
+import { filesUnder, rightClickTreeRow, runFromContextMenu, waitForQuickInputTitle, waitUntil } from './trainingUi';
+import { typeInto } from './jobsUi';
 import { generateDataset } from '../fixtures/generateDataset';
 import { startSandbox } from '../../src/core/sandbox/server';
 import { modelSlug, readPredictions } from '../../src/core/evaluation/predictionsFile';
@@ -275,6 +276,43 @@ test('evaluation: progress with rate and ETA, Cancel keeps the answers so far, r
       // At most the one request in flight at the cancel is asked again (its answer never arrived).
       assert.ok(asked >= 19 && asked <= 20, `chat requests answered for ${BASE}: ${asked} (${JSON.stringify(stats.models)})`);
       await reviewFrame(page, new RegExp(BASE));
+    });
+  } finally {
+    await sandbox.close();
+    await rm(workspace, { recursive: true, force: true });
+  }
+});
+
+test('evaluation: a model on an OpenAI-compatible server, its key kept in secret storage only', { timeout: 300_000 }, async () => {
+  const { workspace, runDir } = await workspaceWithRun();
+  // A key no file or log could hold by chance: finding it anywhere but the secret store is a leak.
+  const KEY = 'oai-e2e-Zt4QwP8xLm2Vn6Rk';
+  const sandbox = await startSandbox({ port: 0, apiKey: KEY, speed: 3 });
+  try {
+    await withVSCode({ workspace, name: 'evaluation-openai', settings: {} }, async (vs) => {
+      const { page } = vs;
+      await runCommand(page, 'Pixtune: Add as Dataset');
+      await quickPickSelect(page, /^\s*aid\b/);
+      await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === 'Training data'));
+      await runCommand(page, 'Pixtune: Evaluate Model');
+      await quickPickSelect(page, /OpenAI-compatible server/);
+      await typeInto(page, /base URL/, `${sandbox.url}/openai/v1`);
+      await typeInto(page, /model name/, BASE);
+      await quickPickSelect(page, /^Enter a key/);
+      await typeInto(page, /API key of the server/, KEY);
+      await quickPickSelect(page, /^Free answer$/);
+      await waitForNotification(page, new RegExp(`${BASE}: accuracy [\\d.]+%.*19 of 19 images answered`), 120_000);
+      await reviewFrame(page, new RegExp(BASE));
+      const openAiAsked = Object.entries(sandbox.stats().models).filter(([route]) => route.includes('openai')).reduce((n, [, m]) => n + (m[BASE] ?? 0), 0);
+      assert.equal(openAiAsked, 19, `requests on the OpenAI-compatible routes: ${JSON.stringify(sandbox.stats().models)}`);
+      assert.equal((await readPredictions(join(runDir, 'predictions', `${modelSlug(BASE)}.jsonl`))).records.length, 19);
+      // The key is in no log, setting or file the extension wrote (VS Code keeps secrets encrypted, apart).
+      assert.ok(!(await vs.extensionHostLog()).includes(KEY), 'the key is in the extension host log');
+      const leaks: string[] = [];
+      for (const file of [...(await filesUnder(vs.userDataDir)).map((f) => join(vs.userDataDir, f)), ...(await filesUnder(workspace)).map((f) => join(workspace, f))]) {
+        if ((await readFile(file).catch(() => Buffer.alloc(0))).includes(KEY)) leaks.push(file);
+      }
+      assert.deepEqual(leaks, [], 'files that contain the key');
     });
   } finally {
     await sandbox.close();
