@@ -1,12 +1,17 @@
 // The review webview's time to first full render (header, filters, confusion matrix, per-class table and the
 // visible grid, laid out and painted) for 2,000 and 10,000 predictions, in Debian's Chromium through
 // playwright-core, from navigation start. Also: how long a jump to the middle of the grid takes to draw (the
-// grid is virtualised), and how many tile nodes exist (should be a few screens, not all of them).
+// grid is virtualised), and how many tile nodes exist (should be a few screens, not all of them). Then the host's
+// side: the view built from a predictions file (read, core's report, tiles, the schema check before posting).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { reviewPageHtml, syntheticView } from '../test/e2e/evaluationPageHarness';
+import { makeRun } from '../test/unit/evaluation/runFixture';
+import { loadEvaluationReview } from '../src/extension/evaluation/reviewModel';
+import { reviewHostToWebviewSchema } from '../src/webview/review/reviewMessages';
+import { mkdir } from 'node:fs/promises';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--allow-file-access-from-files'];
 const RUNS = 5;
@@ -50,6 +55,38 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await rm(dir, { recursive: true, force: true });
+  }
+  await hostSide();
+}
+
+/** The host's work before the page gets anything: predictions file → view (core's report included) → schema check. */
+async function hostSide(): Promise<void> {
+  const run = await makeRun({ perClass: 4, test: 0.5 });
+  try {
+    for (const n of [2000, 10000]) {
+      const view = syntheticView(n);
+      const file = join(run.runDir, 'predictions', `synthetic-${n}.jsonl`);
+      await mkdir(join(run.runDir, 'predictions'), { recursive: true });
+      const classes = run.classes;
+      const lines = view.tiles.map((t, i) => {
+        const truth = classes[i % classes.length]!;
+        const predicted = t.valid ? (t.predicted === t.truth ? truth : classes[(i + 1) % classes.length]!) : null;
+        return JSON.stringify({ custom_id: String(i), path: `${truth}/${t.name}`, truth, predicted, valid: t.valid, raw: JSON.stringify({ image_description: 'An aerial tile.', label: predicted ?? 'golf course' }), model: 'synthetic' });
+      });
+      await writeFile(file, lines.join('\n') + '\n');
+      const times: number[] = [];
+      let bytes = 0;
+      for (let run2 = 0; run2 < RUNS; run2++) {
+        const t0 = performance.now();
+        const loaded = await loadEvaluationReview({ kind: 'evaluation', runDir: run.runDir, file }, 'bench');
+        const message = reviewHostToWebviewSchema.parse({ type: 'view', view: loaded.view });
+        times.push(performance.now() - t0);
+        bytes = JSON.stringify(message).length;
+      }
+      console.log(`host: view of ${n} predictions from its file (read, report, tiles, schema check) ${median(times).toFixed(0)} ms (median of ${RUNS}); message ${(bytes / 1024).toFixed(0)} KB`);
+    }
+  } finally {
+    await run.cleanup();
   }
 }
 
