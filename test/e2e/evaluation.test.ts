@@ -238,6 +238,10 @@ test('evaluation: base and fine-tuned sandbox models through the UI, confusion c
       assert.ok((await shownTilePaths(gallery)).every((p) => p.startsWith('river/')));
       await gallery.locator('.tile img').first().waitFor({ state: 'visible', timeout: 30_000 });
       await vs.screenshot('evaluation-gallery-dark');
+      // A tile's details: Open shows the image itself in an editor.
+      await gallery.locator('.tile[data-index="2"]').click();
+      await gallery.locator('aside.detail', { hasText: 'river_003.jpg' }).locator('button', { hasText: 'Open' }).click();
+      await waitUntil(async () => ((await editorTabs(page)).includes('river_003.jpg') ? true : undefined), async () => `an editor for river_003.jpg (tabs: ${(await editorTabs(page)).join(' | ')})`);
     });
   } finally {
     await sandbox.close();
