@@ -6,6 +6,7 @@ import { DatasetStore } from './datasetStore';
 import { DatasetsTreeProvider, type DatasetTreeNode } from './datasetsTree';
 import { DatasetWatcher } from './datasetWatcher';
 import { watchConfiguredDatasets } from './datasetConfig';
+import { countDataset } from '../core/dataset/datasetCounts';
 import { addDataset, checkHealth, refreshDatasets, removeDataset, revealDataset } from './datasetCommands';
 import { setFallbackStorage, setScratchStorage } from './workspaceFolders';
 import { generateTrainingData } from './training/generateTrainingData';
@@ -77,7 +78,8 @@ export function activate(context: vscode.ExtensionContext): PixtuneApi {
         return {
           root,
           classes: (s?.dataset?.classes ?? []).map((c) => ({ name: c.name, count: c.images.length })),
-          problems: [...(s?.dataset?.problems ?? []), ...(s?.health?.problems ?? [])].map((p) => p.kind),
+          // The same list the tree and the health message count (core/dataset/datasetCounts.ts).
+          problems: (s?.dataset ? countDataset(s.dataset, s.health).problems : []).map((p) => p.kind),
         };
       }),
   };
