@@ -7,6 +7,7 @@ import { compareEvaluations, type EvaluationComparison } from '../../core/evalua
 import { mostConfusedPairs } from '../../core/evaluation/confusedPairs';
 import { suspectedLabelErrors } from '../../core/evaluation/labelErrors';
 import { computeReport } from '../../core/evaluation/metrics';
+import { parseAnswer } from '../../core/evaluation/parseAnswer';
 import type { PredictionRecord } from '../../core/evaluation/predictionRecord';
 import { readPredictions } from '../../core/evaluation/predictionsFile';
 import { loadManifest } from '../../core/evaluation/runContext';
@@ -80,12 +81,14 @@ export async function loadEvaluationReview(source: Extract<ReviewSource, { kind:
   const otherRecords = otherById ? records.map((r) => otherById.get(r.custom_id)) : undefined;
   const tiles: ReviewTile[] = records.map((r, i) => {
     const o = otherRecords?.[i];
+    const said = r.error === undefined && !r.valid ? parseAnswer(r.raw, classes).label?.slice(0, 60) : undefined;
     return {
       name: r.path.split('/').pop() ?? r.path,
       path: r.path,
       truth: r.truth,
       predicted: r.error !== undefined ? null : r.predicted,
       valid: r.error === undefined && r.valid,
+      ...(said ? { said } : {}),
       ...(r.error !== undefined ? { failed: true } : {}),
       ...(o ? { other: { predicted: o.error !== undefined ? null : o.predicted, valid: o.error === undefined && o.valid, ...(o.error !== undefined ? { failed: true } : {}) } } : {}),
     };

@@ -38,7 +38,7 @@ export function detailPane(
 
   const facts: HTMLElement[][] = [fact('True class', tile.movedTo ? `${tile.movedTo} (moved from ${tile.truth})` : tile.truth)];
   if (review) {
-    const verdict = tile.failed ? 'no answer (request failed)' : isInvalid(tile) ? `invalid answer${tile.predicted ? ` (${tile.predicted})` : ''}` : isWrong(tile) ? `${tile.predicted} — wrong` : `${tile.predicted} — correct`;
+    const verdict = tile.failed ? 'no answer (request failed)' : isInvalid(tile) ? `invalid answer${tile.said ? ` (“${tile.said}”)` : ' (no label could be read)'}` : isWrong(tile) ? `${tile.predicted} — wrong` : `${tile.predicted} — correct`;
     facts.push(fact('Predicted', verdict));
     if (tile.other) {
       const o = tile.other;

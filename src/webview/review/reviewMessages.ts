@@ -50,6 +50,8 @@ export const reviewTileSchema = object({
   truth: string(),
   predicted: optional(nullable(string())),
   valid: optional(boolean()),
+  /** For an invalid answer: the label as the model wrote it, when one could be read (at most 60 characters). */
+  said: optional(string()),
   /** The request for this image failed for good (no answer). */
   failed: optional(boolean()),
   /** The second model's answer, when comparing. */

@@ -158,7 +158,7 @@ export class TileGrid {
     if (!review) lines.push(el('div', { class: 'label' }, truthClass));
     else {
       lines.push(el('div', { class: 'label truth' }, el('span', { class: 'key' }, 'true '), truthClass));
-      const answer = t.failed ? 'no answer' : t.predicted === null ? 'no label' : t.predicted!;
+      const answer = t.failed ? 'no answer' : t.predicted === null ? (t.said ? `“${t.said}”` : 'no label') : t.predicted!;
       lines.push(
         el(
           'div',

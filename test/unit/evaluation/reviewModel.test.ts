@@ -33,7 +33,7 @@ test('review model: tiles, report, comparison, label errors and the grid filter 
     // First model: every third image wrong, one invalid label, one failed request.
     const first: PredictionRecord[] = testItems.map((t, i) => {
       const base = { custom_id: t.custom_id, path: t.path, truth: t.truth, model: 'base-model' };
-      if (i === 1) return { ...base, predicted: null, valid: false, raw: 'a golf course, I think' };
+      if (i === 1) return { ...base, predicted: null, valid: false, raw: '```json\n{"label": "golf course"}\n```' };
       if (i === 2) return { ...base, predicted: null, valid: false, raw: '', error: 'HTTP 500 after 4 attempts' };
       const predicted = i % 3 === 0 ? other(t.truth) : t.truth;
       return { ...base, predicted, valid: true, raw: JSON.stringify({ label: predicted }), description: `tile ${i}` };
@@ -57,7 +57,7 @@ test('review model: tiles, report, comparison, label errors and the grid filter 
     assert.equal(view.tiles.length, testItems.length);
     assert.deepEqual(view.report, computeReport(first, classes));
     assert.deepEqual(view.tiles.map((t) => t.path), testItems.map((t) => t.path), 'tiles in dataset order');
-    assert.deepEqual(view.tiles[1], { name: testItems[1]!.path.split('/').pop(), path: testItems[1]!.path, truth: testItems[1]!.truth, predicted: null, valid: false, other: { predicted: testItems[1]!.truth, valid: true } });
+    assert.deepEqual(view.tiles[1], { name: testItems[1]!.path.split('/').pop(), path: testItems[1]!.path, truth: testItems[1]!.truth, predicted: null, valid: false, said: 'golf course', other: { predicted: testItems[1]!.truth, valid: true } });
     assert.equal(view.tiles[2]!.failed, true);
     assert.ok(loaded.images.every((p) => existsSync(p)), 'every tile names an image that exists');
     assert.equal(loaded.records![0]!.description, 'tile 0');
