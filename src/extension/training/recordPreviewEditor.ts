@@ -4,7 +4,7 @@
 // "Open as Text" in the page, or the tree's "Open as Text", shows the raw lines.
 import * as vscode from 'vscode';
 import { basename, dirname, join } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { indexLines, lineCount, previewRecordLine, readLine } from '../../core/training/recordPreview';
 import { manifestSchema, type Manifest } from '../../core/training/manifest';
 import { errorMessage } from '../../core/errors';
@@ -16,10 +16,18 @@ export const RECORD_PREVIEW_VIEW_TYPE = 'pixtune.recordPreview';
 class JsonlDocument implements vscode.CustomDocument {
   constructor(
     readonly uri: vscode.Uri,
-    readonly offsets: number[],
+    public offsets: number[],
     /** The run's manifest when the file sits in a run folder (classes, and which image each line came from). */
-    readonly manifest: Manifest | undefined,
+    public manifest: Manifest | undefined,
   ) {}
+
+  /** A file rewritten since it was indexed (a run generated again) is indexed again, with its manifest. */
+  async refreshIfChanged(): Promise<void> {
+    const info = await stat(this.uri.fsPath);
+    if (info.size === this.offsets.at(-1)) return;
+    [this.offsets, this.manifest] = await Promise.all([indexLines(this.uri.fsPath), readManifest(this.uri.fsPath)]);
+  }
+
   dispose(): void {}
 }
 
@@ -68,6 +76,7 @@ export class RecordPreviewEditor implements vscode.CustomReadonlyEditorProvider<
     // Validated on the way out too: a host bug fails here, not as a page that draws garbage.
     const post = (m: RecordHostMessage) => void panel.webview.postMessage(recordHostMessageSchema.parse(m));
     const show = async (line: number) => {
+      await doc.refreshIfChanged().catch(() => undefined); // a vanished file fails below, with its reason
       const total = lineCount(doc.offsets);
       if (total === 0) return post({ type: 'error', message: `${fileName} is empty: there is no record to show.` });
       const n = Math.min(Math.max(1, Math.trunc(line)), total);
