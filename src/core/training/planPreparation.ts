@@ -324,7 +324,7 @@ export async function buildPlan(
   }
   const skippedImages = skippedImagesOnly(skipped).length;
   const otherFiles = skipped.length - skippedImages;
-  if (skippedImages) warnings.push(`${skippedImages} image${skippedImages === 1 ? ' was' : 's were'} skipped (unreadable or unsupported): Show Skipped lists them`);
+  if (skippedImages) warnings.push(`${skippedImages} image${skippedImages === 1 ? ' was' : 's were'} skipped (unreadable or unsupported)`);
   if (otherFiles) warnings.push(`${otherFiles} file${otherFiles === 1 ? ' that is not an image was' : 's that are not images were'} ignored`);
   const leaks = duplicates.filter((d) => d.crossSplit);
   const conflicts = duplicates.filter((d) => d.crossClass);
