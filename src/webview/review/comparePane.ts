@@ -53,6 +53,7 @@ export function labelErrorList(
   tiles: readonly ReviewTile[],
   comparison: Comparison,
   actions: { show(index: number): void; move(index: number, to: string): void; undoMove(index: number): void; showAll(): void },
+  thumbUri: (index: number) => string | undefined,
 ): HTMLElement {
   if (!comparison.labelErrors.length) {
     return el('p', { class: 'muted' }, 'No image has both models agreeing on another class than its folder.');
@@ -61,7 +62,8 @@ export function labelErrorList(
   all.addEventListener('click', actions.showAll);
   const rows = comparison.labelErrors.map(({ index, agreed }) => {
     const t = tiles[index]!;
-    const show = el('button', { class: 'link', title: t.path }, t.name);
+    const uri = thumbUri(index);
+    const show = el('button', { class: 'link', title: t.path }, uri ? el('img', { class: 'mini', src: uri, alt: '', 'data-index': String(index) }) : el('span', { class: 'mini', 'data-index': String(index) }), t.name);
     show.addEventListener('click', () => actions.show(index));
     const move = t.movedTo
       ? el('button', { class: 'secondary' }, codicon('discard'), ` Undo move to ${t.movedTo}`)

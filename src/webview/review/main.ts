@@ -226,8 +226,9 @@ function drawCompare(v: ReviewView): void {
       move: (index, to) => send({ type: 'move', index, to }),
       undoMove: (index) => send({ type: 'undoMove', index }),
       showAll: () => show('labelErrors'),
-    }),
+    }, (index) => grid.thumbUri(index)),
   );
+  grid.wantThumbs(v.compare.labelErrors.map((e) => e.index));
 }
 
 function openDetail(index: number): void {
@@ -284,7 +285,14 @@ window.addEventListener('message', (event: MessageEvent) => {
   if (!parsed.success) return; // not ours, or malformed: never draw unvalidated data
   const msg = parsed.data;
   if (msg.type === 'view') drawView(msg.view);
-  else if (msg.type === 'thumbs') grid.setThumbs(msg.items);
+  else if (msg.type === 'thumbs') {
+    grid.setThumbs(msg.items);
+    // The label-error list shows the same thumbnails, small.
+    for (const item of msg.items) {
+      const slot = item.uri ? labelErrorsPanel.querySelector(`span.mini[data-index="${item.index}"]`) : null;
+      slot?.replaceWith(el('img', { class: 'mini', src: item.uri!, alt: '', 'data-index': String(item.index) }));
+    }
+  }
   else if (msg.type === 'detail') {
     details.set(msg.index, msg);
     if (msg.index === selected) drawDetail();

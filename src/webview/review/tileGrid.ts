@@ -75,6 +75,18 @@ export class TileGrid {
     this.render();
   }
 
+  /** A tile's thumbnail URI once it has arrived (other lists show it too). */
+  thumbUri(index: number): string | undefined {
+    return this.thumbs.get(index)?.uri;
+  }
+
+  /** Asks for thumbnails of tiles shown elsewhere (the label-error list), each once. */
+  wantThumbs(indices: readonly number[]): void {
+    const missing = indices.filter((i) => !this.thumbs.has(i) && !this.requested.has(i));
+    for (const i of missing) this.requested.add(i);
+    if (missing.length) this.events.requestThumbs(missing);
+  }
+
   setThumbs(items: readonly ({ index: number } & Thumb)[]): void {
     for (const item of items) {
       this.thumbs.set(item.index, item);
