@@ -31,7 +31,8 @@ function testFiles(dir) {
 if (!existsSync('node_modules/esbuild') || !existsSync('node_modules/sharp')) run('npm', ['ci', '--no-audit', '--no-fund']);
 if (suites.some((s) => s === 'e2e' || s === 'integration') && !process.env.PIXTUNE_SKIP_SETUP) run('bash', ['scripts/setup-e2e.sh']);
 // The trainer's Python environment (cached; a fresh install takes minutes). Its tests fail, not skip, without it.
-if (suites.includes('trainer') && !process.env.PIXTUNE_SKIP_SETUP) run('bash', ['scripts/setup-python.sh']);
+// (e2e too: its training test runs the real trainer on a tiny model.)
+if (suites.some((s) => s === 'trainer' || s === 'e2e') && !process.env.PIXTUNE_SKIP_SETUP) run('bash', ['scripts/setup-python.sh']);
 
 if (!args.includes('--no-build')) {
   run('node', ['esbuild.js']);

@@ -13,6 +13,7 @@ import { locateTrainer, setUpTrainerEnvironment, type TrainerLocation } from '..
 import { BACKEND_LABELS, toFineTuningJob, type BackendKind, type TrainingJobView } from '../../core/jobs/backends/trainingBackend';
 import { trainingJobKey, TrainingJobsWatcher } from '../../core/jobs/backends/trainingJobsWatcher';
 import { jobDetailsModel, type JobDetailsModel } from '../../core/jobs/jobDetailsModel';
+import { formatSeconds } from '../../core/jobs/formatJob';
 import { jobRowModel } from '../../core/jobs/jobRowModel';
 import { CommandId } from '../commandIds';
 
@@ -71,6 +72,11 @@ export class TrainingJobs implements vscode.Disposable {
   /** The trainer's environment, set up (with progress) the first time. */
   async setUpTrainer(progress?: (line: string) => void, token?: vscode.CancellationToken): Promise<{ python: string; backend: LocalTrainingBackend }> {
     if (!this.trainer) throw new UserError('The Python trainer is not part of this installation.', 'Reinstall the extension.');
+    // As in the CLI: an interpreter given by the environment is used as it is (tests, a hand-made environment).
+    if (!this.python && process.env.PIXTUNE_TRAINER_PYTHON) {
+      this.python = process.env.PIXTUNE_TRAINER_PYTHON;
+      this.watcher.setBackend('local', this.localBackend(this.python));
+    }
     if (!this.python) {
       const controller = new AbortController();
       token?.onCancellationRequested(() => controller.abort());
@@ -143,6 +149,8 @@ export class TrainingJobs implements vscode.Disposable {
     const v = this.view(id);
     if (!v) return undefined;
     const row = jobRowModel(toFineTuningJob(v), Date.now(), { runName: v.runDir ? v.runDir.split(/[\\/]/).slice(-2).join('/') : undefined });
+    // A stopped training is not gone: it keeps its checkpoint and can be resumed.
+    if (v.status === 'CANCELLED') row.description = row.description.replace(/^Cancelled/, v.resumable ? 'Stopped, resumable' : 'Stopped');
     const item = new vscode.TreeItem(`${v.baseModel.split(/[\\/]/).filter(Boolean).pop() ?? v.baseModel} · ${v.id}`, vscode.TreeItemCollapsibleState.None);
     item.id = id;
     item.description = row.description;
@@ -166,8 +174,26 @@ export class TrainingJobs implements vscode.Disposable {
     const v = this.view(id);
     if (!v) return undefined;
     const model = jobDetailsModel(toFineTuningJob(v), { nowMs: Date.now(), serverLabel: v.backend === 'ray' ? `Ray · ${v.location}` : BACKEND_LABELS[v.backend], isSandbox: false, runName: v.runDir });
-    // The panel's Cancel and Start act on Mistral jobs; here Stop is the training's own command.
-    return { model: { ...model, canStart: false, failure: model.failure && v.logTail ? `${model.failure}\n\n${v.logTail}` : model.failure }, title: `Training ${v.id}` };
+    // No bill here: what the training took instead of what the service charged.
+    const last = v.metrics.at(-1);
+    const costs = [
+      ...(last?.elapsed_seconds !== undefined ? [{ label: v.backend === 'ray' ? 'Training time (cluster)' : 'Training time (this machine)', value: formatSeconds(last.elapsed_seconds) }] : []),
+      ...(last?.tokens_per_second !== undefined ? [{ label: 'Throughput', value: `${Math.round(last.tokens_per_second).toLocaleString('en-US')} tokens/s` }] : []),
+      ...(v.adapter ? [{ label: 'Adapter', value: v.adapter }] : []),
+    ];
+    const base = v.baseModel.split(/[\\/]/).filter(Boolean).pop() ?? v.baseModel;
+    return {
+      model: {
+        ...model,
+        title: `${base} · ${v.id}`,
+        statusLabel: v.status === 'CANCELLED' ? (v.resumable ? 'Stopped, resumable' : 'Stopped') : model.statusLabel,
+        costs,
+        // The panel's Cancel and Start act on Mistral jobs; here Stop is the training's own command.
+        canStart: false,
+        failure: model.failure && v.logTail ? `${model.failure}\n\n${v.logTail}` : model.failure,
+      },
+      title: `Training ${v.id}`,
+    };
   }
 
   /** The command a panel button runs for a training job (the page's actions are named after Mistral's). */

@@ -85,9 +85,18 @@ export class TrainingJobsWatcher {
     return this.polling;
   }
 
+  /** What the views show of every job: a poll that changes none of it redraws nothing. */
+  private fingerprint(): string {
+    return this.list()
+      .map((v) => `${trainingJobKey(v)}:${v.status}:${v.step ?? ''}:${v.metrics.length}:${v.adapter ?? ''}`)
+      .concat([...this.errors].map(([k, e]) => `${k}!${e}`))
+      .join('\n');
+  }
+
   private async poll(): Promise<void> {
     this.clearTimer();
     const signal = this.controller.signal;
+    const before = this.fingerprint();
     for (const [kind, backend] of this.backends) {
       try {
         const listed = await backend.list(signal);
@@ -109,7 +118,7 @@ export class TrainingJobsWatcher {
         this.opts.log.warn(`training jobs (${kind}): ${errorMessage(err)}`);
       }
     }
-    this.changed.fire();
+    if (this.fingerprint() !== before) this.changed.fire();
     this.schedule(this.list().some((v) => !isTerminalTrainingStatus(v.status)));
   }
 

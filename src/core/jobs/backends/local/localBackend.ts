@@ -188,12 +188,16 @@ export class LocalTrainingBackend implements TrainingBackend {
     let message = status?.error ?? (state === 'failed' || state === 'stopped' ? (status?.message ?? undefined) : undefined);
     let tail: string | undefined;
     const unfinished = state === 'starting' || state === 'running';
-    if (unfinished && !alive) {
+    if (unfinished && !alive && r.stopRequestedAt) {
+      // Stopped while it was still starting (before its SIGTERM handler was in place): stopped, as asked.
+      jobStatus = 'CANCELLED';
+      message = 'Stopped while the trainer was starting.';
+    } else if (unfinished && !alive) {
       // Gone without a final word (killed, out of memory, a crash before the trainer could write): failed.
       jobStatus = 'FAILED';
       const err = await readFile(join(r.jobDir, STDERR), 'utf8').catch(() => '');
       tail = logTail(err) || undefined;
-      message = r.stopRequestedAt ? 'The trainer was stopped before it could write a checkpoint.' : 'The trainer process ended without reporting a result.';
+      message = 'The trainer process ended without reporting a result.';
     } else if (unfinished && r.stopRequestedAt) {
       jobStatus = 'CANCELLATION_REQUESTED';
     } else if (state === 'failed') {
