@@ -323,3 +323,32 @@ test('evaluation: a model on an OpenAI-compatible server, its key kept in secret
     await rm(workspace, { recursive: true, force: true });
   }
 });
+
+test('evaluation: batch mode through the Batch API of the sandbox', { timeout: 300_000 }, async () => {
+  const { workspace, runDir } = await workspaceWithRun();
+  const sandbox = await startSandbox({ port: 0, apiKey: 'sandbox', speed: 20 });
+  try {
+    await withVSCode({ workspace, name: 'evaluation-batch', settings: { 'pixtune.serverUrl': sandbox.url } }, async (vs) => {
+      const { page } = vs;
+      await keyAndDataset(page);
+      await runCommand(page, 'Pixtune: Evaluate Model');
+      await quickPickSelect(page, /Sandbox/);
+      await waitForQuickInputTitle(page, /which model/, 60_000);
+      await quickPickSelect(page, new RegExp(`^${BASE}$`));
+      await quickPickSelect(page, /^Batch$/);
+      await quickPickSelect(page, /^Free answer$/);
+      await waitForNotification(page, new RegExp(`${BASE}: accuracy [\\d.]+%.*19 of 19 images answered`), 180_000);
+      await reviewFrame(page, new RegExp(BASE));
+      // Answered through one batch job, not one chat request per image.
+      const routes = sandbox.stats().requests;
+      const chats = Object.entries(routes).filter(([r]) => r.includes('/chat/completions')).reduce((n, [, c]) => n + c, 0);
+      const batches = Object.entries(routes).filter(([r]) => r.startsWith('POST') && r.includes('/v1/batch/jobs')).reduce((n, [, c]) => n + c, 0);
+      assert.equal(chats, 0, JSON.stringify(routes));
+      assert.equal(batches, 1, JSON.stringify(routes));
+      assert.equal((await readPredictions(join(runDir, 'predictions', `${modelSlug(BASE)}.jsonl`))).records.length, 19);
+    });
+  } finally {
+    await sandbox.close();
+    await rm(workspace, { recursive: true, force: true });
+  }
+});
