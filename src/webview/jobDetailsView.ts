@@ -1,8 +1,8 @@
 // The job-details page: header with status and server badge, actions, failure, training curves,
 // summary, costs, hyperparameters, files and the status timeline. It says "ready", then redraws on
 // every `job` message; the last model is kept with setState so a hidden-and-shown panel redraws at once.
-// When the server can no longer show the job (a restarted sandbox, an unreachable server) the page keeps
-// the details it saved and puts the reason above them as a calm notice, not as an error in their place.
+// When the server can no longer show the job (a restarted sandbox, an unreachable server) the host sends the
+// details shown before with the reason as a calm notice on top, not an error in their place.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import { object, type infer as Infer } from 'zod/mini';
@@ -52,17 +52,11 @@ export function startJobDetails(vscode: VsCodeApi, root: HTMLElement): void {
     const parsed = hostToWebviewSchema.safeParse(event.data);
     if (!parsed.success) return; // not ours, or malformed: never draw unvalidated data
     const msg = parsed.data;
-    // What the page showed before (saved across the reload) stays, without actions that can no longer work.
-    const keepShown = (notice: string, extra: Partial<JobModel> = {}): JobModel | undefined =>
-      shown && !shown.recorded ? { ...shown, ...extra, notice, canStart: false, canCancel: false, active: false } : undefined;
-    if (msg.type === 'job') {
-      const richer = msg.job.recorded && shown?.id === msg.job.id ? keepShown(msg.job.notice ?? '', { recorded: true, hasModel: false }) : undefined;
-      render(richer ?? msg.job);
-    } else {
-      const kept = keepShown(msg.message);
-      if (kept) render(kept, false);
-      else root.replaceChildren(el('p', { class: 'notice', role: 'status' }, codicon('info'), ' ', msg.message));
-    }
+    if (msg.type === 'job') render(msg.job);
+    // The host keeps what was shown when the job goes missing; an error without it is still a calm notice, and
+    // what the page shows stays under it, without actions that can no longer work.
+    else if (shown) render({ ...shown, notice: msg.message, canStart: false, canCancel: false, active: false }, false);
+    else root.replaceChildren(el('p', { class: 'notice', role: 'status' }, codicon('info'), ' ', msg.message));
   });
 
   const saved = savedStateSchema.safeParse(vscode.getState());

@@ -90,8 +90,13 @@ export class LossChart {
         return format(data ? [...data].reverse().find((x) => x != null) : undefined, scale);
       },
     });
-    const series: uPlot.Series[] = [{ label: 'Step' }, line('Training loss', '--vscode-charts-blue', '#3794ff', 'loss')];
-    const axes: uPlot.Axis[] = [axis('x', 'Step'), axis('loss', 'Loss')];
+    const lastStep = s.steps[s.steps.length - 1];
+    const series: uPlot.Series[] = [
+      { label: 'Step', value: (_u, v, _s, idx) => String((idx == null ? lastStep : v) ?? '–') },
+      line('Training loss', '--vscode-charts-blue', '#3794ff', 'loss'),
+    ];
+    // Steps are whole numbers: no 0.2-step ticks around a one-step job.
+    const axes: uPlot.Axis[] = [{ ...axis('x', 'Step'), incrs: [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000] }, axis('loss', 'Loss')];
     if (this.hasAny(s.validLoss)) series.push(line('Validation loss', '--vscode-charts-orange', '#d18616', 'loss', [6, 4]));
     if (this.hasAny(s.validAccuracy)) {
       series.push(line('Validation token accuracy', '--vscode-charts-green', '#89d185', '%'));

@@ -79,7 +79,8 @@ export function jobDetailsModel(job: FineTuningJob, ctx: DetailsContext): JobDet
 
   const hyperparameters = Object.entries(job.hyperparameters)
     .filter(([, v]) => v !== null && v !== undefined)
-    .map(([k, v]) => ({ label: HYPERPARAMETER_LABELS.get(k) ?? k, value: typeof v === 'number' ? String(v) : JSON.stringify(v) }));
+    // Epochs derived from a step count are long decimals ("64.0939"): shown as read elsewhere ("64").
+    .map(([k, v]) => ({ label: HYPERPARAMETER_LABELS.get(k) ?? k, value: typeof v === 'number' ? (k === 'epochs' ? formatEpochs(v) : String(v)) : JSON.stringify(v) }));
 
   const files = [
     ...job.training_files.map((id) => ({ label: 'Training', value: id })),

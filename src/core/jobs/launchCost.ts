@@ -76,7 +76,7 @@ export function lengthAdvice(job: FineTuningJob, estimate: OwnEstimate | undefin
   if (epochs !== undefined && epochs > limit) {
     const set = examples !== undefined ? plural(examples, 'example') : 'the training data';
     const passes = plural(Number(formatEpochs(epochs)), 'pass', 'passes');
-    const what = steps != null ? `${plural(steps, 'step')} make about ${passes} over ${set}` : `${passes} (epochs) over ${set}`;
+    const what = steps != null ? `${plural(steps, 'step')} ${steps === 1 ? 'makes' : 'make'} about ${passes} over ${set}` : `${passes} (epochs) over ${set}`;
     out.warning = `Warning: ${what}: the model will memorise them (overfit) instead of learning the classes. 1–5 epochs is usual; choose fewer steps or add data.`;
   }
   return out;

@@ -5,10 +5,10 @@
 import * as vscode from 'vscode';
 import { webviewPageHtml } from '../webviewPage';
 import { z } from 'zod';
-import { jobDetailsModel } from '../../core/jobs/jobDetailsModel';
+import { jobDetailsModel, type JobDetailsModel } from '../../core/jobs/jobDetailsModel';
 import { historyDetailsModel } from '../../core/jobs/jobHistory';
 import { readOwnEstimate, type OwnEstimate } from '../../core/jobs/ownEstimate';
-import { hostToWebviewSchema, webviewToHostSchema, type HostToWebview } from '../../webview/messages';
+import { hostToWebviewSchema, jobDetailsModelSchema, webviewToHostSchema, type HostToWebview } from '../../webview/messages';
 import { CommandId } from '../commandIds';
 import type { JobsController, JobsState } from './jobsController';
 import type { JobLinkStore } from './jobLinkStore';
@@ -32,6 +32,8 @@ const MISSING_JOB: Record<JobsState, string> = {
 export class JobDetailsPanels implements vscode.Disposable {
   private readonly panels = new Map<string, vscode.WebviewPanel>();
   private readonly estimates = new Map<string, OwnEstimate | undefined>();
+  /** The last details each panel showed (or saved before a reload): kept on screen when the server loses the job. */
+  private readonly lastShown = new Map<string, JobDetailsModel>();
   private readonly sub: vscode.Disposable;
 
   constructor(
@@ -78,6 +80,8 @@ export class JobDetailsPanels implements vscode.Disposable {
       return;
     }
     const jobId = saved.data.job.id;
+    const savedModel = jobDetailsModelSchema.safeParse((state as { job?: unknown }).job);
+    if (savedModel.success && !savedModel.data.recorded) this.lastShown.set(jobId, savedModel.data);
     panel.webview.options = this.webviewOptions();
     this.adopt(jobId, panel);
     // The estimate is optional decoration: draw without it now, redraw when it is read.
@@ -107,6 +111,7 @@ export class JobDetailsPanels implements vscode.Disposable {
     panel.webview.html = this.html(panel.webview);
     panel.onDidDispose(() => {
       this.panels.delete(jobId);
+      this.lastShown.delete(jobId);
       this.controller.setVisible(`panel:${jobId}`, false);
       this.training?.watcher.setWatched(jobId.slice(TRAINING_PREFIX.length), false);
     });
@@ -156,15 +161,19 @@ export class JobDetailsPanels implements vscode.Disposable {
     let message: HostToWebview;
     const recorded = job ? undefined : this.controller.history().find((l) => l.jobId === jobId);
     const server = this.controller.server;
+    const kept = this.lastShown.get(jobId);
+    // What was shown before (saved across a reload) stays on screen, calmly, without actions that cannot work now.
+    const keep = (notice: string): HostToWebview | undefined =>
+      kept && { type: 'job', job: { ...kept, notice, recorded: true, canStart: false, canCancel: false, hasModel: false, active: false } };
     if (recorded && server) {
-      // The server no longer has it (a restarted sandbox): the record from the run folder, calmly; the page keeps
-      // a richer copy it saved before the reload, if it has one.
-      message = { type: 'job', job: historyDetailsModel(recorded, server) };
+      // The server no longer has it (a restarted sandbox): the details shown before, else the run folder's record.
+      const fromRecord = historyDetailsModel(recorded, server);
+      message = keep(fromRecord.notice!) ?? { type: 'job', job: fromRecord };
       panel.title = `Job ${jobId.slice(0, 8)} (recorded)`;
     } else if (!job) {
       // Not fetched yet (a panel restored after a reload): the page keeps showing its saved copy until the first poll.
       if (this.controller.state === 'loading') return;
-      message = { type: 'error', message: MISSING_JOB[this.controller.state] };
+      message = keep(MISSING_JOB[this.controller.state]) ?? { type: 'error', message: MISSING_JOB[this.controller.state] };
     } else {
       const model = jobDetailsModel(job, {
         nowMs: Date.now(),
@@ -174,6 +183,7 @@ export class JobDetailsPanels implements vscode.Disposable {
         estimate: this.estimates.get(jobId),
       });
       message = { type: 'job', job: model };
+      this.lastShown.set(jobId, model);
       panel.title = `Job ${job.suffix ?? job.id.slice(0, 8)}${server?.kind === 'sandbox' ? ' (Sandbox)' : ''}`;
     }
     // Validated on the way out too: a host bug should fail here, loudly, not draw garbage.

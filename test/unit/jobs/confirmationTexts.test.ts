@@ -46,6 +46,7 @@ test('a length far beyond what a small set needs is warned about, rounded; a usu
   const byEpochs = lengthAdvice(wireJob({ hyperparameters: { learning_rate: 1e-4, epochs: 8, training_steps: null } }), estimate);
   assert.equal(byEpochs.warning?.startsWith('Warning: 8 passes (epochs) over 192 examples'), true);
   assert.equal(lengthAdvice(wireJob({ hyperparameters: { learning_rate: 1e-4, epochs: 3, training_steps: 5 } }), estimate).warning, undefined);
+  assert.match(lengthAdvice(wireJob({ hyperparameters: { learning_rate: 1e-4, epochs: 64.09, training_steps: 1 } }), estimate).warning ?? '', /^Warning: 1 step makes about 64 passes over 192 examples/);
   // A large set tolerates more passes before the warning.
   assert.equal(lengthAdvice(wireJob({ hyperparameters: { learning_rate: 1e-4, epochs: 8, training_steps: null } }), { ...estimate, examples: 5000 }).warning, undefined);
 });
@@ -54,6 +55,7 @@ test('the details page rounds epochs and explains the minimum charge too', () =>
   const job = wireJob({ status: 'SUCCESS', hyperparameters: { learning_rate: 1e-4, training_steps: 60, epochs: 203.528 }, metadata: meta(1) });
   const m = jobDetailsModel(job, { nowMs: T0 * 1000, serverLabel: 'Sandbox', isSandbox: true, estimate });
   assert.ok(m.costs.some((c) => c.label === 'Our estimate (204 epochs)'), JSON.stringify(m.costs));
+  assert.ok(m.hyperparameters.some((h) => h.label === 'Epochs' && h.value === '204'), JSON.stringify(m.hyperparameters));
   assert.match(m.costs[0]!.value, /^4\.00 USD \(the service's minimum charge per job;/);
 });
 
