@@ -69,6 +69,35 @@ export class ThumbnailCache {
     return Promise.all(imagePaths.map((p) => this.get(p, signal)));
   }
 
+  /**
+   * Keeps the cache under `maxBytes` by removing the oldest thumbnails first (by when they were made): a cache
+   * shared by every workspace would otherwise only grow. Returns what was removed.
+   */
+  async prune(maxBytes: number, signal?: AbortSignal): Promise<{ removed: number; bytes: number }> {
+    const files: { path: string; bytes: number; madeMs: number }[] = [];
+    for (const sub of await readdir(this.cacheDir).catch(() => [] as string[])) {
+      for (const name of await readdir(join(this.cacheDir, sub)).catch(() => [] as string[])) {
+        if (!name.endsWith('.jpg')) continue; // temp files of writes in progress are left alone
+        signal?.throwIfAborted();
+        const path = join(this.cacheDir, sub, name);
+        const info = await stat(path).catch(() => undefined);
+        if (info) files.push({ path, bytes: info.size, madeMs: info.mtimeMs });
+      }
+    }
+    let total = files.reduce((n, f) => n + f.bytes, 0);
+    let removed = 0;
+    let freed = 0;
+    for (const f of files.sort((a, b) => a.madeMs - b.madeMs)) {
+      if (total <= maxBytes) break;
+      signal?.throwIfAborted();
+      await rm(f.path, { force: true });
+      total -= f.bytes;
+      freed += f.bytes;
+      removed++;
+    }
+    return { removed, bytes: freed };
+  }
+
   /** Removes every cached thumbnail (the folder itself stays). */
   async clear(): Promise<void> {
     for (const name of await readdir(this.cacheDir).catch(() => [] as string[])) {

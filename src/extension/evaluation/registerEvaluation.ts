@@ -18,6 +18,9 @@ import { ReviewActions } from './reviewActions';
 import { galleryReview, loadEvaluationReview, type ReviewSource } from './reviewModel';
 import { REVIEW_VIEW_TYPE, ReviewPanels } from './reviewPanel';
 
+/** Thumbnails are ~5–10 KB: 512 MB holds those of about 50,000–100,000 images. */
+const THUMBNAIL_CACHE_BYTES = 512 * 1048576;
+
 type EvaluationNode = { kind: 'evaluation'; runDir: string; file: string };
 
 function isEvaluationNode(arg: unknown): arg is EvaluationNode {
@@ -40,6 +43,14 @@ export function registerEvaluation(context: vscode.ExtensionContext, log: vscode
   actions = new ReviewActions(() => panels, thumbnails, log);
   const access = new ServerAccess(context.secrets);
   context.subscriptions.push(panels, access);
+  // The thumbnail cache is shared by every workspace: trimmed once a session, a while after start-up, in the background.
+  const trim = setTimeout(() => {
+    thumbnails.prune(THUMBNAIL_CACHE_BYTES).then(
+      (r) => r.removed && log.info(`thumbnails: removed ${r.removed} old thumbnails (${(r.bytes / 1048576).toFixed(0)} MB) to keep the cache under ${THUMBNAIL_CACHE_BYTES / 1048576} MB`),
+      (err) => log.warn(`thumbnails: could not trim the cache: ${errorMessage(err)}`),
+    );
+  }, 60_000);
+  context.subscriptions.push({ dispose: () => clearTimeout(trim) });
   // The palette offers the review commands only once there is a dataset to review.
   const publish = () => void vscode.commands.executeCommand('setContext', 'pixtune.hasDatasets', store.roots().length > 0);
   publish();

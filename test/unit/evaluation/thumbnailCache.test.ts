@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -100,5 +101,28 @@ test('decoding is bounded: never more than `concurrency` images at once; an abor
     const controller = new AbortController();
     controller.abort();
     await assert.rejects(cache.get(files[0]!, controller.signal), (e: Error) => e.name === 'AbortError');
+  });
+});
+
+test('prune keeps the cache under a size, removing the oldest thumbnails first', async () => {
+  await withTemp(async (dir) => {
+    const cache = new ThumbnailCache({ cacheDir: join(dir, 'cache'), size: 64 });
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const img = join(dir, `${i}.jpg`);
+      await writeFile(img, await texturedJpeg(128, 128, 20 + i));
+      const t = await cache.get(img);
+      assert.ok(t.ok);
+      // Made one after another, a second apart (mtime is what prune orders by).
+      await utimes(t.file, new Date(), new Date(Date.now() - (10 - i) * 1000));
+      made.push(t.file);
+    }
+    const sizes = await Promise.all(made.map(async (f) => stat(f).then((s) => s.size)));
+    const keepTwo = sizes[3]! + sizes[4]!;
+    const result = await cache.prune(keepTwo);
+    assert.equal(result.removed, 3);
+    assert.equal(result.bytes, sizes[0]! + sizes[1]! + sizes[2]!);
+    assert.deepEqual(made.map((f) => existsSync(f)), [false, false, false, true, true]);
+    assert.deepEqual(await cache.prune(keepTwo), { removed: 0, bytes: 0 }, 'nothing more to do');
   });
 });
