@@ -82,3 +82,12 @@ test('splits interleave classes rather than listing one class after another', ()
   const firstHalf = r.train.slice(0, 40).map((x) => x.class);
   assert.ok(firstHalf.includes('a') && firstHalf.includes('b'));
 });
+
+test('classes of the same size are shuffled independently (the seed is mixed with the class name)', () => {
+  // Images often pair up across classes by file number (scene_001 in every class); the same permutation
+  // for every class would put the same numbers in every class's test split.
+  const r = splitStratified(items({ a: 40, b: 40, c: 40 }), { seed: 7 });
+  const testNumbers = (c: string) => r.test.filter((x) => x.class === c).map((x) => x.id.split('/')[1]).sort().join(',');
+  assert.notEqual(testNumbers('a'), testNumbers('b'));
+  assert.notEqual(testNumbers('b'), testNumbers('c'));
+});
