@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { trainerMetricSchema, type TrainerMetric } from './trainingBackend';
 
 const eventSchema = z.looseObject({ event: z.string() });
+/** Ray's prefix of a worker's output line in a job's log: "(Name pid=N[, ip=A]) ". */
+const RAY_WORKER_PREFIX = /^\([^()]*\bpid=\d+[^()]*\)\s+/;
 
 export interface TrainerProgress {
   metrics: TrainerMetric[];
@@ -25,7 +27,9 @@ export function readTrainerEvents(log: string): TrainerProgress {
   const byStep = new Map<number, TrainerMetric>();
   const out: TrainerProgress = { metrics: [], checkpoints: [], finished: false };
   for (const raw of log.split('\n')) {
-    const line = raw.trim();
+    // Under Ray Train the events come from the rank-0 worker, and Ray prefixes a worker's output lines with
+    // "(RayTrainWorker pid=123, ip=10.0.0.2) " in the job log: that prefix is Ray's, the JSON after it is ours.
+    const line = raw.trim().replace(RAY_WORKER_PREFIX, '');
     if (!line.startsWith('{') || !line.includes('"event"')) continue;
     let value: unknown;
     try {

@@ -131,7 +131,8 @@ export class RayTrainingBackend implements TrainingBackend {
         submission_id: t.submissionId,
         runtime_env: {
           working_dir: pkg.uri,
-          env_vars: { PIXTUNE_OUTPUT_DIR: t.outputDir, PIXTUNE_TRAIN_CONFIG: configJson, RAY_JOB_STOP_WAIT_TIME_S: String(this.opts.stopGraceSeconds ?? 120), PYTHONUNBUFFERED: '1' },
+          // RAY_DEDUP_LOGS=0: Ray would fold repeated worker lines into one "[repeated Nx]" line.
+          env_vars: { PIXTUNE_OUTPUT_DIR: t.outputDir, PIXTUNE_TRAIN_CONFIG: configJson, RAY_JOB_STOP_WAIT_TIME_S: String(this.opts.stopGraceSeconds ?? 120), PYTHONUNBUFFERED: '1', RAY_DEDUP_LOGS: '0' },
         },
         metadata: {
           [META.marker]: '1',
