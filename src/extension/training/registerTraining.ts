@@ -2,7 +2,7 @@
 // Stop / Resume Training, the log, the adapter path, the Ray token, and "Evaluate This Model", which runs the
 // trainer's predict and hands the answers to Evaluate Model's import (one parser for every prediction).
 import * as vscode from 'vscode';
-import { isTerminalTrainingStatus, type TrainingJobView } from '../../core/jobs/backends/trainingBackend';
+import type { TrainingJobView } from '../../core/jobs/backends/trainingBackend';
 import { predictLocally, trainedModelName } from '../../core/jobs/backends/trainerPredict';
 import { trainingJobKey } from '../../core/jobs/backends/trainingJobsWatcher';
 import { UserError } from '../../core/errors';
@@ -101,8 +101,5 @@ export function registerTraining(context: vscode.ExtensionContext, log: vscode.L
     await vscode.commands.executeCommand(CommandId.evaluateModel, { runDir: v.runDir, importFiles: [file], model: name });
   });
 
-  // The first list after activation (a reload): jobs that ran meanwhile are shown with their final state.
-  void training.watcher.refresh();
-  if (training.watcher.list().some((v) => !isTerminalTrainingStatus(v.status))) void training.watcher.refresh();
   return training;
 }
