@@ -189,3 +189,12 @@ test('create validates like the service: 422 with the field named', async () => 
     (e: Error & { kind?: string }) => e.kind === 'validation' && /training_files\.0: .*purpose "batch"/.test(e.message),
   );
 });
+
+test('waitForJob returns a job that ended before reaching the awaited state, instead of polling forever', async () => {
+  const path = join(dir, 'never-runs.jsonl');
+  await writeFile(path, '{not json\n');
+  const up = await conn.files.upload(path, 'fine-tune');
+  const job = await conn.jobs.create({ model: 'pixtral-12b-latest', training_files: [{ file_id: up.file.id }], hyperparameters: { training_steps: 3 }, auto_start: true });
+  const ended = await conn.waitForJob(job.id, { pollMs: 20, maxPollMs: 50, until: (j) => j.status === 'RUNNING', signal: AbortSignal.timeout(15_000) });
+  assert.equal(ended.status, 'FAILED_VALIDATION');
+});

@@ -91,3 +91,10 @@ test('classes of the same size are shuffled independently (the seed is mixed wit
   assert.notEqual(testNumbers('a'), testNumbers('b'));
   assert.notEqual(testNumbers('b'), testNumbers('c'));
 });
+
+test('the remainder goes to the split with the largest fractional part, not simply to train', () => {
+  // 10 images at 0.6 / 0.15 / 0.25: exact 6 / 1.5 / 2.5; one image left, validation and test tie at .5,
+  // validation is listed first.
+  const r = splitStratified(items({ a: 10 }), { train: 0.6, validation: 0.15, test: 0.25 });
+  assert.deepEqual(r.perClass.map((c) => [c.train, c.validation, c.test]), [[6, 2, 2]]);
+});
