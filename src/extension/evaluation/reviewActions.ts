@@ -68,7 +68,9 @@ export class ReviewActions {
     this.log.info(`review: report written to ${out}`);
     const uri = vscode.Uri.file(out);
     if (format === 'markdown') await vscode.window.showTextDocument(uri, { preview: false });
-    void vscode.window.showInformationMessage(notice`Report written to ${relative(source.runDir, out)}.`, 'Open in Browser', 'Reveal in Explorer').then((choice) => {
+    // The Markdown is open in an editor already; the HTML file is for a browser (or to send to someone).
+    const buttons = format === 'html' ? ['Open in Browser', 'Reveal in Explorer'] : ['Reveal in Explorer'];
+    void vscode.window.showInformationMessage(notice`Report written to ${relative(source.runDir, out)}.`, ...buttons).then((choice) => {
       if (choice === 'Open in Browser') void vscode.env.openExternal(uri);
       else if (choice === 'Reveal in Explorer') void vscode.commands.executeCommand('revealInExplorer', uri);
     });
