@@ -8,13 +8,15 @@ const ZERO_WIDTH_SPACE = '\u200B';
 
 /**
  * The value with link syntax made inert: a zero-width space after every `]` (so `](` never
- * forms, also not across two values placed side by side) and inside every `command:` scheme.
+ * forms, also not across two values placed side by side) and inside `command:` / `file:` URIs.
  * The visible text is unchanged.
  */
 export function plainForNotification(value: unknown): string {
   return String(value)
     .replace(/\]/g, `]${ZERO_WIDTH_SPACE}`)
-    .replace(/(command|file)(\s*):/gi, `$1${ZERO_WIDTH_SPACE}$2:`);
+    // URI schemes that run or open things, only where they are URIs ("command:x", "file:/x"; not "file: x").
+    .replace(/\b(command):(?=\S)/gi, `$1${ZERO_WIDTH_SPACE}:`)
+    .replace(/\b(file):(?=\/)/gi, `$1${ZERO_WIDTH_SPACE}:`);
 }
 
 /** Tagged template: our text as written, every `${value}` through plainForNotification. */

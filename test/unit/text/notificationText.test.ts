@@ -28,6 +28,12 @@ test('plainForNotification leaves no link and keeps the visible text', () => {
   }
 });
 
+test('plain words stay byte for byte: "file: x", "Error: command failed"', () => {
+  for (const v of ['Cannot read file: x.jsonl', 'Error: command failed', 'a (b) [c]d']) assert.equal(plainForNotification(v).replace(/\u200B/g, ''), v);
+  assert.equal(plainForNotification('Cannot read file: x.jsonl'), 'Cannot read file: x.jsonl');
+  assert.notEqual(plainForNotification('see command:workbench.action.x'), 'see command:workbench.action.x');
+});
+
 test('notice escapes each value, also two values that only form a link side by side', () => {
   assert.deepEqual(links(notice`${'[label]'}${'(command:evil)'}`), []);
   assert.deepEqual(links(notice`Job ${'j1'} failed: ${hostile[0]}`), []);
