@@ -76,8 +76,10 @@ export async function completeChat(body: unknown, lookupFineTuned: (id: string) 
   if (!(lastRole === 'user' || lastRole === 'tool' || (lastRole === 'assistant' && isRecord(last) && last.prefix === true))) {
     throw apiError(400, `Expected last role User or Tool (or Assistant with prefix True) for serving but got ${String(lastRole)}`);
   }
-  if (RETIRED_MODELS[model]) {
-    throw apiError(410, `Model ${model} was retired on ${RETIRED_MODELS[model]} and is no longer available.`, 'invalid_model', '1500');
+  // Own properties only: a model called "constructor" is unknown, not retired on Object's constructor.
+  const retiredOn = Object.hasOwn(RETIRED_MODELS, model) ? RETIRED_MODELS[model] : undefined;
+  if (retiredOn) {
+    throw apiError(410, `Model ${model} was retired on ${retiredOn} and is no longer available.`, 'invalid_model', '1500');
   }
   const trained = model.startsWith('ft:') ? lookupFineTuned(model) : undefined;
   const base = trained ? undefined : resolveBaseModel(model);

@@ -49,3 +49,19 @@ test('buildTimeline keeps proto-named event names as labels', () => {
   assert.equal(t[0]!.label, 'constructor');
   assert.equal(t[0]!.icon, 'circle-small');
 });
+
+test('the sandbox answers a chat for a model called "constructor" as an unknown model, not a retired one', async () => {
+  const { startSandbox } = await import('../../../src/core/sandbox/server');
+  const s = await startSandbox({ port: 0 });
+  try {
+    const res = await fetch(`${s.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'constructor', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.notEqual(res.status, 410, await res.text());
+    assert.ok(res.status >= 400 && res.status < 500);
+  } finally {
+    await s.close();
+  }
+});
