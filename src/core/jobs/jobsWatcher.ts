@@ -336,13 +336,15 @@ export class JobsWatcher {
 
   /** Stores a job; returns true if it differs from what we had. Fires "ended" on a transition. */
   private track(job: FineTuningJob): boolean {
-    const fp = jobFingerprint(job);
     const before = this.jobs.get(job.id);
-    // Unchanged, and either we hold its details already or this copy has none to add (list form of a job
-    // that is not polled in detail): no change, so polling can back off and the tree is not redrawn.
-    if (this.prints.get(job.id) === fp && (before?.checkpoints || !job.checkpoints)) return false;
+    // The list form of a job has no checkpoints or events: while the job has not changed, keep the details we hold.
+    const stored = before?.checkpoints && !job.checkpoints && before.modified_at === job.modified_at ? { ...job, checkpoints: before.checkpoints, events: before.events } : job;
+    // Compared as stored: the same job again (list or detail form) is no change, so polling can back off and the
+    // tree is not redrawn.
+    const fp = jobFingerprint(stored);
+    if (this.prints.get(job.id) === fp) return false;
     this.prints.set(job.id, fp);
-    this.jobs.set(job.id, before?.checkpoints && !job.checkpoints && before.modified_at === job.modified_at ? { ...job, checkpoints: before.checkpoints, events: before.events } : job);
+    this.jobs.set(job.id, stored);
     // After a reload nothing is in memory yet: the run folder's link remembers the last status we saw, so a job
     // that ended while VS Code was closed or reloading is still announced (once: the link is updated below).
     const previous = before?.status ?? this.links.get(job.id)?.lastStatus;
