@@ -17,7 +17,7 @@ import {
   notificationLog, waitForNotification, waitForTreeRows, withVSCode, type TreeRow,
 } from './harness';
 import {
-  CORRUPT_IMAGE, LARGE_DATASET, SMALL_CLASSES, SMALL_DATASET, SMALL_PER_CLASS, clickDialogButton,
+  CORRUPT_IMAGE, LARGE_DATASET, SMALL_CLASSES, SMALL_DATASET, SMALL_PER_CLASS, clickBack, clickDialogButton, quickPickDescription, waitForNotificationOrCentre,
   becomesVisible, clickNotificationButton, dialogButtons, filesUnder, inputBoxValue, notificationToast, problemsRows,
   rightClickTreeRow, runCli, runFromContextMenu, showViewContainer, waitForDialog, waitForQuickInputTitle, waitUntil, writeLargeDataset, writeSmallDataset,
 } from './trainingUi';
@@ -63,35 +63,7 @@ async function validateFromExplorer(page: Page, name: string): Promise<void> {
   await runFromContextMenu(page, () => rightClickInExplorer(page, name), VALIDATE, started);
 }
 
-/**
- * A notification, from the page's record or else from the notification centre. The workbench shows at most three
- * toasts per 800 ms (NotificationsToasts' rate limit): a fourth notification in that time gets no toast at all and
- * exists only in the centre, whose list is rendered (and recorded) once it is open.
- */
-async function waitForNotificationOrCentre(page: Page, message: RegExp, timeoutMs = 30_000): Promise<string> {
-  const shown = await waitForNotification(page, message, timeoutMs / 2).catch(() => undefined);
-  if (shown !== undefined) return shown;
-  await runCommand(page, 'Notifications: Show Notifications');
-  try {
-    return await waitForNotification(page, message, timeoutMs / 2);
-  } finally {
-    await runCommand(page, 'Notifications: Hide Notifications').catch(() => undefined);
-  }
-}
-
 /** The guided flow has started when its first step's title shows. */
-/** The quick input's Back button (QuickInputButtons.Back, in the title bar's left action bar). */
-async function clickBack(page: Page): Promise<void> {
-  await page.locator('.quick-input-widget .quick-input-left-action-bar a.action-label').first().click();
-}
-
-/** The description of a quick-pick row, by its label. */
-async function quickPickDescription(page: Page, label: string): Promise<string> {
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: label }) }).first();
-  await row.waitFor({ state: 'visible', timeout: 30_000 });
-  return (await row.locator('.label-description').innerText().catch(() => '')).trim();
-}
-
 function guidedFlowStarted(page: Page) {
   return becomesVisible(page.locator('.quick-input-widget .quick-input-title', { hasText: /Generate Training Data \(1\/5\)/ }));
 }

@@ -6,7 +6,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { generateDataset } from '../fixtures/generateDataset';
-import { REPO_ROOT, clickContextMenu, quickInput, viewPane } from './harness';
+import { REPO_ROOT, clickContextMenu, quickInput, runCommand, viewPane, waitForNotification } from './harness';
 import { corruptJpeg } from './datasetWorkspace';
 
 const DEFAULT_TIMEOUT = 30_000;
@@ -189,4 +189,32 @@ export async function filesUnder(dir: string): Promise<string[]> {
   };
   await walk('');
   return out.sort();
+}
+
+/**
+ * A notification, from the page's record or else from the notification centre. The workbench shows at most three
+ * toasts per 800 ms (NotificationsToasts' rate limit): a fourth notification in that time gets no toast at all and
+ * exists only in the centre, whose list is rendered (and recorded) once it is open.
+ */
+export async function waitForNotificationOrCentre(page: Page, message: RegExp, timeoutMs = 30_000): Promise<string> {
+  const shown = await waitForNotification(page, message, timeoutMs / 2).catch(() => undefined);
+  if (shown !== undefined) return shown;
+  await runCommand(page, 'Notifications: Show Notifications');
+  try {
+    return await waitForNotification(page, message, timeoutMs / 2);
+  } finally {
+    await runCommand(page, 'Notifications: Hide Notifications').catch(() => undefined);
+  }
+}
+
+/** The quick input's Back button (QuickInputButtons.Back, in the title bar's left action bar). */
+export async function clickBack(page: Page): Promise<void> {
+  await page.locator('.quick-input-widget .quick-input-left-action-bar a.action-label').first().click();
+}
+
+/** The description of a quick-pick row, by its label. */
+export async function quickPickDescription(page: Page, label: string): Promise<string> {
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: label }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 30_000 });
+  return (await row.locator('.label-description').innerText().catch(() => '')).trim();
 }
