@@ -36,14 +36,19 @@ const BASE = 'pixtral-12b-latest';
 
 async function workspaceWithRun(): Promise<{ workspace: string; dataset: string; runDir: string }> {
   const workspace = await mkdtemp(join(tmpdir(), 'pixtune-e2e-eval-'));
-  const dataset = join(workspace, 'aid');
-  await generateDataset(dataset, { classes: CLASSES, perClass: 12, size: 64, format: 'jpeg', seed: 5 });
-  // Mislabelled on purpose: forest tiles filed under beach (the split puts two of them in the test set).
-  for (const n of ['forest_009.jpg', 'forest_010.jpg', 'forest_011.jpg', 'forest_012.jpg']) await rename(join(dataset, 'forest', n), join(dataset, 'beach', n));
-  const runDir = join(workspace, '.pixtune', 'aid', 'run1');
-  await mkdir(join(workspace, '.pixtune', 'aid'), { recursive: true });
-  await execFileAsync(process.execPath, [join(REPO_ROOT, 'dist', 'cli.js'), 'prepare', dataset, '--out', runDir, '--test', '0.4', '--scale', '1'], { cwd: workspace });
-  return { workspace, dataset, runDir };
+  try {
+    const dataset = join(workspace, 'aid');
+    await generateDataset(dataset, { classes: CLASSES, perClass: 12, size: 64, format: 'jpeg', seed: 5 });
+    // Mislabelled on purpose: forest tiles filed under beach (the split puts two of them in the test set).
+    for (const n of ['forest_009.jpg', 'forest_010.jpg', 'forest_011.jpg', 'forest_012.jpg']) await rename(join(dataset, 'forest', n), join(dataset, 'beach', n));
+    const runDir = join(workspace, '.pixtune', 'aid', 'run1');
+    await mkdir(join(workspace, '.pixtune', 'aid'), { recursive: true });
+    await execFileAsync(process.execPath, [join(REPO_ROOT, 'dist', 'cli.js'), 'prepare', dataset, '--out', runDir, '--test', '0.4', '--scale', '1'], { cwd: workspace });
+    return { workspace, dataset, runDir };
+  } catch (err) {
+    await rm(workspace, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /** The review frame whose title (a line of its own) matches. */
