@@ -74,6 +74,8 @@ export class LossChart {
       ticks: { stroke: grid, width: 1 },
     });
     const few = s.steps.length <= 2;
+    // The pointer is not over the plot (uPlot may still hold the index it last pointed at).
+    const away = (u: uPlot) => u.cursor.left == null || u.cursor.left < 0;
     const format = (v: number | null | undefined, scale: string) => (v == null ? '–' : scale === '%' ? `${v.toFixed(1)}%` : Number(v.toPrecision(3)).toString());
     const line = (label: string, colorVar: string, fallback: string, scale: string, dash?: number[]): uPlot.Series => ({
       label,
@@ -85,14 +87,14 @@ export class LossChart {
       points: { show: s.steps.length <= 60, size: few ? 10 : 5, ...(few ? { fill: cssVar(colorVar, fallback) } : {}) },
       // Without a pointer over the chart (idx null) the legend shows the latest measured value.
       value: (u, v, sidx, idx) => {
-        if (idx != null) return format(v, scale);
+        if (idx != null && !away(u)) return format(v, scale);
         const data = u.data[sidx] as (number | null)[] | undefined;
         return format(data ? [...data].reverse().find((x) => x != null) : undefined, scale);
       },
     });
     const lastStep = s.steps[s.steps.length - 1];
     const series: uPlot.Series[] = [
-      { label: 'Step', value: (_u, v, _s, idx) => String((idx == null ? lastStep : v) ?? '–') },
+      { label: 'Step', value: (u, v, _s, idx) => String((idx == null || away(u) ? lastStep : v) ?? '–') },
       line('Training loss', '--vscode-charts-blue', '#3794ff', 'loss'),
     ];
     // Steps are whole numbers: no 0.2-step ticks around a one-step job.

@@ -82,7 +82,8 @@ export function trainingCurve(input: CurveInput, atSteps: readonly number[]): Ch
     let valid: number | null = null;
     let accuracy: number | null = null;
     if (input.hasValidation) {
-      const overfit = 0.05 * Math.max(0, epochs - OVERFIT_AFTER_EPOCHS) ** 0.6;
+      // Rises after a few epochs and levels off (a memorised set is not forgotten further).
+      const overfit = 0.6 * (1 - Math.exp(-Math.max(0, epochs - OVERFIT_AFTER_EPOCHS) / 30));
       valid = train * 1.08 + validGap + overfit;
       accuracy = round(Math.exp(-valid), 4);
       valid = round(valid, 5);
