@@ -38,7 +38,19 @@ if (!args.includes('--no-build')) {
   run('node', ['esbuild.js']);
   run('npx', ['tsc', '--noEmit', '-p', '.']);
 }
+// The Python trainer's own suite (test/trainer, pytest on tiny models) with the managed venv's interpreter, ruff
+// first. Any non-zero exit fails, pytest's 5 ("no tests collected") included.
+function runTrainerPytest() {
+  const setup = spawnSync('bash', ['scripts/setup-python.sh', '--print-python'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (setup.status !== 0) process.exit(setup.status ?? 1);
+  const python = setup.stdout.trim().split('\n').pop();
+  console.log('\n== trainer pytest (test/trainer) ==');
+  run(python, ['-m', 'ruff', 'check', '--config', 'src/trainer/ruff.toml', 'src/trainer', 'test/trainer']);
+  run(python, ['-m', 'pytest', 'test/trainer', '-q', '--durations=5']);
+}
+
 for (const suite of suites) {
+  if (suite === 'trainer') runTrainerPytest();
   const dir = SUITE_DIRS[suite] ?? join('test', suite);
   const files = existsSync(dir) ? testFiles(dir) : [];
   if (!files.length) continue;

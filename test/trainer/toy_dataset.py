@@ -11,16 +11,17 @@ from pathlib import Path
 
 from PIL import Image
 
-SYSTEM = 'Classify the image into exactly one of these classes: blue; red.\nAnswer only with a JSON object {"label": "<class>"}.'
+SYSTEM = (
+    "Classify the image into exactly one of these classes: blue; red.\n"
+    'Answer only with a JSON object {"label": "<class>"}.'
+)
 COLOURS = {"red": (200, 40, 40), "blue": (40, 60, 200)}
 
 
 def tile_data_url(label: str, rng: random.Random, size: tuple[int, int]) -> str:
     base = COLOURS[label]
     img = Image.new("RGB", size)
-    img.putdata(
-        [tuple(max(0, min(255, c + rng.randint(-40, 40))) for c in base) for _ in range(size[0] * size[1])]
-    )
+    img.putdata([tuple(max(0, min(255, c + rng.randint(-40, 40))) for c in base) for _ in range(size[0] * size[1])])
     buf = io.BytesIO()
     img.save(buf, format="JPEG", quality=90)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
@@ -56,6 +57,8 @@ def write_toy_run(run_dir: Path, train: int = 24, validation: int = 6, test: int
     with (run_dir / "test.batch.jsonl").open("w", encoding="utf-8") as f:
         for i, (label, url) in enumerate(examples(test)):
             expected[str(i)] = label
-            f.write(_line({"custom_id": str(i), "body": {"messages": [{"role": "system", "content": SYSTEM}, _user(url)]}}))
+            f.write(
+                _line({"custom_id": str(i), "body": {"messages": [{"role": "system", "content": SYSTEM}, _user(url)]}})
+            )
     (run_dir / "labels.json").write_text(json.dumps(expected), encoding="utf-8")
     return run_dir

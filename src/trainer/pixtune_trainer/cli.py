@@ -76,7 +76,7 @@ def train(config_path: str) -> int:
             from .distributed import run_with_ray_train
 
             status.update(state="starting", message=f"starting {cfg.workers} Ray Train workers")
-            run_with_ray_train(cfg)
+            run_with_ray_train(cfg, stop)
             final = json.loads(status.path.read_text(encoding="utf-8")).get("state")
             stopped = final == "stopped"
         else:
@@ -90,6 +90,7 @@ def train(config_path: str) -> int:
         status.fields = json.loads(status.path.read_text(encoding="utf-8")) if status.path.exists() else status.fields
         return _fail(status, _describe(e))
     finally:
+        stop.restore()
         (output_dir / STOP_FILE).unlink(missing_ok=True)
     if stopped:
         log("stopped after writing a checkpoint; run again with the same config to resume")
@@ -104,7 +105,10 @@ def predict(config_path: str) -> int:
         from .prediction import run_prediction
 
         stop = StopRequest().install()
-        run_prediction(cfg, stop)
+        try:
+            run_prediction(cfg, stop)
+        finally:
+            stop.restore()
         return stop.exit_code if stop.requested else 0
     except Exception as e:
         if type(e).__name__ not in EXPECTED_ERRORS:

@@ -23,27 +23,33 @@ def _train_loop_per_worker(loop_config: dict[str, Any]) -> None:
     from .worker import Worker
 
     cfg = TrainConfig.model_validate(loop_config["config"])
+    driver_pid = int(loop_config["driver_pid"])
     context = ray.train.get_context()
     worker = Worker(
         rank=context.get_world_rank(), world_size=context.get_world_size(), device=ray.train.torch.get_device()
     )
-    outcome = Trainer(cfg, worker, StopRequest(Path(cfg.output_dir))).run()
+    outcome = Trainer(cfg, worker, StopRequest(Path(cfg.output_dir)), status_pid=driver_pid).run()
     ray.train.report({"state": outcome.state, "step": outcome.step})
 
 
-def run_with_ray_train(cfg: TrainConfig) -> None:
+def run_with_ray_train(cfg: TrainConfig, stop: StopRequest) -> None:
+    import os
+
     import ray
     from ray.train import FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
-    if not ray.is_initialized():
-        # Inside a Ray job this joins the job's cluster; run by hand it starts a local one.
-        ray.init(log_to_driver=True)
+    if os.environ.get("RAY_ADDRESS"):
+        ray.init()  # a Ray job: join the job's cluster
+    else:
+        # Run by hand or by the local backend: a private local instance, never a cluster that happens to run here.
+        ray.init(address="local", include_dashboard=False)
+    stop.install()  # after ray.init, which may set its own handlers: a stop must reach our workers as a checkpoint
     use_gpu = cfg.gpus_per_worker > 0
     resources = {"GPU": cfg.gpus_per_worker, "CPU": 1} if use_gpu else {"CPU": 1}
     trainer = TorchTrainer(
         _train_loop_per_worker,
-        train_loop_config={"config": cfg.model_dump()},
+        train_loop_config={"config": cfg.model_dump(), "driver_pid": os.getpid()},
         scaling_config=ScalingConfig(num_workers=cfg.workers, use_gpu=use_gpu, resources_per_worker=resources),
         run_config=RunConfig(
             name="pixtune",
@@ -51,4 +57,7 @@ def run_with_ray_train(cfg: TrainConfig) -> None:
             failure_config=FailureConfig(max_failures=cfg.max_failures),
         ),
     )
-    trainer.fit()
+    try:
+        trainer.fit()
+    finally:
+        ray.shutdown()

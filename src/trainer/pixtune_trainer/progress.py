@@ -44,8 +44,9 @@ def log(message: str) -> None:
 class StatusFile:
     """status.json: state, step, total_steps, message?, error?, adapter_dir?, pid, updated_at."""
 
-    def __init__(self, output_dir: Path) -> None:
+    def __init__(self, output_dir: Path, pid: int | None = None) -> None:
         self.path = output_dir / "status.json"
+        self.pid = pid or os.getpid()
         self.fields: dict[str, Any] = {"state": "starting", "step": 0, "total_steps": None}
 
     def update(self, **fields: Any) -> None:
@@ -54,7 +55,7 @@ class StatusFile:
                 self.fields.pop(key, None)
             else:
                 self.fields[key] = value
-        self.fields["pid"] = os.getpid()
+        self.fields["pid"] = self.pid
         self.fields["updated_at"] = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         write_json_atomic(self.path, self.fields)
 

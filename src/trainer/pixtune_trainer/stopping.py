@@ -18,9 +18,13 @@ class StopRequest:
         self.stop_file = output_dir / STOP_FILE if output_dir else None
 
     def install(self) -> StopRequest:
-        for sig in EXIT_CODES:
-            signal.signal(sig, self._handle)
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in EXIT_CODES}
         return self
+
+    def restore(self) -> None:
+        """Puts back the handlers from before install() (the CLI may run inside another program, e.g. pytest)."""
+        for sig, handler in getattr(self, "_previous", {}).items():
+            signal.signal(sig, handler)
 
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
         self.signal = signal.Signals(signum)

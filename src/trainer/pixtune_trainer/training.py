@@ -67,11 +67,12 @@ def lr_factor(step: int, warmup: int, total: int) -> float:
 
 
 class Trainer:
-    def __init__(self, cfg: TrainConfig, worker: Worker, stop: StopRequest) -> None:
+    def __init__(self, cfg: TrainConfig, worker: Worker, stop: StopRequest, status_pid: int | None = None) -> None:
+        """`status_pid`: the process status.json names (under Ray Train, the driver that a backend signals)."""
         self.cfg, self.worker, self.stop = cfg, worker, stop
         self.output_dir = Path(cfg.output_dir)
         self.checkpoints_dir = self.output_dir / "checkpoints"
-        self.status = StatusFile(self.output_dir)
+        self.status = StatusFile(self.output_dir, pid=status_pid)
 
     def _status(self, **fields: Any) -> None:
         if self.worker.is_main:
