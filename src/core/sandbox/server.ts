@@ -44,6 +44,8 @@ export interface SandboxStats {
   requests: Record<string, number>;
   /** Route ("POST /v1/chat/completions", "batch" for batch lines) → model → requests answered for it. */
   models: Record<string, Record<string, number>>;
+  /** Bytes of JSON request bodies held in memory right now (bounded by SandboxOptions.jsonBudgetBytes). */
+  jsonBytesInMemory: number;
 }
 
 export interface Sandbox {
@@ -136,7 +138,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const routes: Route[] = [
     // Says "I am the Pixtune sandbox" and nothing else, without a key (Pixtune probes loopback URLs with it).
     route('GET', '/sandbox/identity', ({ res }) => sendJson(res, 200, { sandbox: 'pixtune' }), false),
-    route('GET', '/sandbox/stats', ({ res }) => sendJson(res, 200, { requests: counts.snapshot(), models: modelCounts.snapshot() })),
+    route('GET', '/sandbox/stats', ({ res }) => sendJson(res, 200, sandbox.stats())),
     route('GET', '/v1/models', ({ res }) =>
       sendJson(res, 200, { object: 'list', data: [...BASE_MODELS.map(baseModelCard), ...jobs.fineTunedModels.map(fineTunedModelCard)] }),
     ),
@@ -301,7 +303,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     apiKey,
     tempDir: dir,
     faults,
-    stats: () => ({ requests: counts.snapshot(), models: modelCounts.snapshot() }),
+    stats: () => ({ requests: counts.snapshot(), models: modelCounts.snapshot(), jsonBytesInMemory: jsonBudget.inUse }),
     resetStats: () => {
       counts.clear();
       modelCounts.clear();

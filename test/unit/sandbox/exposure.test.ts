@@ -103,7 +103,7 @@ test('concurrent JSON bodies share a memory budget: one over it is refused with 
       first.on('error', reject);
     });
     first.write(Buffer.alloc(700_000, 0x20));
-    await new Promise((r) => setTimeout(r, 200)); // let the server read it (no durable state to wait on)
+    await waitFor('the first body held in memory', async () => (s.stats().jsonBytesInMemory >= 700_000 ? true : undefined));
     const second = await raw(s, { method: 'POST', path: '/v1/chat/completions', headers, body: Buffer.alloc(700_000, 0x20) });
     assert.equal(second.status, 503);
     assert.equal(second.headers['retry-after'], '1');
@@ -111,6 +111,7 @@ test('concurrent JSON bodies share a memory budget: one over it is refused with 
     assert.notEqual(await firstDone, 503, 'the body within the budget was read');
     const third = await raw(s, { method: 'POST', path: '/v1/chat/completions', headers, body: Buffer.alloc(700_000, 0x20) });
     assert.notEqual(third.status, 503, 'the budget is released after each body');
+    assert.equal(s.stats().jsonBytesInMemory, 0);
   } finally {
     await s.close();
   }
