@@ -18,8 +18,8 @@ const DATASETS = 'Datasets';
 
 test('jobs: launched from the Datasets tree, followed across a window reload to SUCCESS', { timeout: 300_000 }, async () => {
   const { workspace, runDir } = await preparedWorkspace();
-  // Slow enough (about 25 s from creation to SUCCESS) that the reload happens while the job runs.
-  const sandbox = await startSandbox({ port: 0, apiKey: 'sandbox', speed: 0.25 });
+  // Slow enough (about 27 s from creation to SUCCESS: 12 steps run 24 s at this speed) that the reload happens while the job runs.
+  const sandbox = await startSandbox({ port: 0, apiKey: 'sandbox', speed: 0.75 });
   try {
     await withVSCode({ workspace, name: 'jobs-reload', settings: { 'pixtune.serverUrl': sandbox.url } }, async (vs) => {
       const { page } = vs;
@@ -52,8 +52,10 @@ test('jobs: launched from the Datasets tree, followed across a window reload to 
       assert.ok(tabBefore, 'a job details tab before the reload');
 
       // Reload the window while the job runs, as a user does (the workbench saves its editors first).
+      // Listen before the command: the reload can be over before runCommand returns.
+      const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
       await runCommand(page, 'Developer: Reload Window');
-      await page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
+      await navigated;
       await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 90_000 });
       // The details panel is restored without any click and follows the job to SUCCESS.
       const restoredPanel = await findWebviewFrame(page, 'Training curves', 90_000);
