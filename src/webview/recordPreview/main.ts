@@ -11,7 +11,8 @@ declare function acquireVsCodeApi(): { postMessage(msg: unknown): void; getState
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('root')!;
 const post = (m: RecordPageMessage) => vscode.postMessage(m);
-const ROLE_ICON: Record<string, string> = { system: 'settings-gear', user: 'account', assistant: 'hubot' };
+// A Map: the role is text from the file being previewed ("constructor" must not find Object's function).
+const ROLE_ICON = new Map([['system', 'settings-gear'], ['user', 'account'], ['assistant', 'hubot']]);
 
 function button(label: string, icon: string, onClick: () => void, opts: { secondary?: boolean; disabled?: boolean; title?: string } = {}): HTMLElement {
   const b = custom('vscode-button', { icon, ...(opts.secondary ? { secondary: '' } : {}), ...(opts.disabled ? { disabled: '' } : {}), title: opts.title ?? label }, label);
@@ -44,7 +45,7 @@ function render(msg: Extract<RecordHostMessage, { type: 'record' }>): void {
   if (r.problem) body.append(el('p', { class: 'problem' }, codicon('warning', 'problemsWarningIcon.foreground'), ' ', r.problem));
   for (const m of r.messages) {
     const card = el('section', { class: `message role-${/^[a-z]+$/.test(m.role) ? m.role : 'other'}` },
-      el('h2', {}, codicon(ROLE_ICON[m.role] ?? 'comment'), ' ', m.role));
+      el('h2', {}, codicon(ROLE_ICON.get(m.role) ?? 'comment'), ' ', m.role));
     for (const src of m.images) card.append(el('img', { src, alt: `Image of the ${m.role} message`, class: 'tile' }));
     for (const why of m.unshown) card.append(el('p', { class: 'note' }, `Not shown: ${why}.`));
     if (m.text) card.append(el('pre', { class: 'text' }, m.text));
