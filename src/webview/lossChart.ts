@@ -92,9 +92,10 @@ export class LossChart {
         return format(data ? [...data].reverse().find((x) => x != null) : undefined, scale);
       },
     });
-    const lastStep = s.steps[s.steps.length - 1];
+    // Read from the plot's data, not from this closure: setData adds steps without a rebuild.
+    const lastStep = (u: uPlot) => (u.data[0] as number[]).at(-1);
     const series: uPlot.Series[] = [
-      { label: 'Step', value: (u, v, _s, idx) => String((idx == null || away(u) ? lastStep : v) ?? '–') },
+      { label: 'Step', value: (u, v, _s, idx) => String((idx == null || away(u) ? lastStep(u) : v) ?? '–') },
       line('Training loss', '--vscode-charts-blue', '#3794ff', 'loss'),
     ];
     // Steps are whole numbers: no 0.2-step ticks around a one-step job.
