@@ -241,9 +241,10 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
       const ds = s.dataset!;
       const counts = this.counts(root)!;
       const problems = counts.problems.length;
-      // Short enough to fit beside the name and two inline icons in a default-width side bar: the problems are
-      // counted on the warning icon's Problems row below, and everything is in the tooltip.
-      item.description = `${ds.classes.length} classes · ${counts.usable} images`;
+      // Short enough to fit beside a name like "aid-sample" and the two inline icons in a default-width side bar
+      // (a hovered row shows them): the classes are the rows below, the problems are counted on the Problems row,
+      // and everything is in the tooltip and the accessibility label.
+      item.description = plural(counts.usable, 'image');
       item.iconPath = problems ? WARNING_ICON : new vscode.ThemeIcon('database');
       item.tooltip = [
         root,
@@ -255,7 +256,10 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
       ].filter(Boolean).join('\n');
     }
     const problems = this.datasetProblems(root).length;
-    item.accessibilityInformation = { label: `Dataset ${item.label}, ${item.description ?? ''}${problems ? `, ${plural(problems, 'problem')}` : ''}` };
+    const classes = this.store.get(root)?.dataset?.classes.length;
+    item.accessibilityInformation = {
+      label: `Dataset ${item.label}${classes !== undefined ? `, ${plural(classes, 'class', 'classes')}` : ''}, ${item.description ?? ''}${problems ? `, ${plural(problems, 'problem')}` : ''}`,
+    };
     return item;
   }
 

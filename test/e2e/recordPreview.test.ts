@@ -48,7 +48,7 @@ test('record preview: a run\'s train.jsonl opens as image, prompt and answer, pa
 
       // Listed without Add as Dataset: the setting named it.
       await openView(page, 'Pixtune');
-      await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === DATASET_FOLDER && row.description.startsWith(`4 classes · ${fixture.totalImages} images`)), 60_000);
+      await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === DATASET_FOLDER && row.description === `${fixture.totalImages} images`), 60_000);
       await expandRow(page, DATASETS, DATASET_FOLDER);
       await expandRow(page, DATASETS, 'Training data');
       // The run is labelled by what it is, not by its folder name.

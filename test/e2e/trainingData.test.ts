@@ -148,7 +148,7 @@ test('training data: guided generation, JSONL validation and cancellation in one
       });
 
       await step('generate training data through the guided flow', async () => {
-        await addDatasetFromExplorer(page, SMALL_DATASET, `${SMALL_CLASSES.length} classes · ${totalSmall} images`);
+        await addDatasetFromExplorer(page, SMALL_DATASET, `${totalSmall} images`);
 
         // The Explorer offers the command on a folder that is a dataset.
         await runFromContextMenu(page, async () => {
@@ -321,7 +321,7 @@ test('training data: guided generation, JSONL validation and cancellation in one
 
       await step('cancel a generation at the cost dialog, then from its progress notification: nothing half written', async () => {
         await rename(await largeReady, join(workspace, LARGE_DATASET));
-        await addDatasetFromExplorer(page, LARGE_DATASET, '4 classes · 200 images');
+        await addDatasetFromExplorer(page, LARGE_DATASET, '200 images');
         const largeOut = join(workspace, '.pixtune', LARGE_DATASET);
         // This time from the Datasets tree's context menu.
         await showViewContainer(page, 'Pixtune');
