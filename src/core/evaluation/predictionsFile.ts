@@ -6,10 +6,13 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { writeFileAtomic } from '../fsutil/atomicWrite';
 import { predictionRecordSchema, type PredictionRecord } from './predictionRecord';
 import { containedNameProblem } from '../fsutil/containedPath';
+import { cappedLines } from '../text/cappedLines';
+
+/** A prediction line holds an answer and its metadata, never an image: anything longer is not one. */
+const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 export const PREDICTIONS_DIR = 'predictions';
 
@@ -50,7 +53,6 @@ export async function readPredictions(file: string, signal?: AbortSignal): Promi
   let pending: { n: number; text: string } | undefined;
   const size = (await stat(file)).size;
   const endsWithNewline = size === 0 || (await lastByte(file, size)) === 0x0a;
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8', signal }), crlfDelay: Infinity });
   const take = (n: number, text: string, last: boolean) => {
     if (!text.trim()) return;
     let value: unknown;
@@ -79,10 +81,13 @@ export async function readPredictions(file: string, signal?: AbortSignal): Promi
     }
     byId.set(parsed.data.custom_id, parsed.data);
   };
-  for await (const line of rl) {
+  // Lines are capped (text/cappedLines): a file without newlines is a problem on its line, not a RangeError.
+  for await (const line of cappedLines(createReadStream(file, { signal, highWaterMark: 1 << 20 }), MAX_RECORD_BYTES)) {
     lines++;
     if (pending) take(pending.n, pending.text, false);
-    pending = { n: lines, text: line };
+    pending = undefined;
+    if ('tooLong' in line) problems.push(`line ${lines}: ${line.bytes} bytes, longer than any prediction record`);
+    else pending = { n: lines, text: line.text };
   }
   if (pending) take(pending.n, pending.text, true);
   return { records: [...byId.values()], problems, lines, superseded };

@@ -55,3 +55,20 @@ test('validate on a 600 MB file without newlines: one clear error, no RangeError
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a predictions file without newlines is one problem line, not a RangeError', { timeout: 60_000 }, async () => {
+  const { readPredictions } = await import('../../../src/core/evaluation/predictionsFile');
+  const dir = await mkdtemp(join(tmpdir(), 'pixtune-longline-'));
+  try {
+    const file = join(dir, 'model.jsonl');
+    const ok = JSON.stringify({ custom_id: '0', path: 'a/x.jpg', truth: 'a', predicted: 'a', valid: true, raw: 'a' });
+    await writeFile(file, `${ok}\n{"custom_id": "1", "raw": "`);
+    await truncate(file, 40 * 1024 * 1024);
+    const read = await readPredictions(file);
+    assert.deepEqual(read.records.map((r) => r.custom_id), ['0']);
+    assert.equal(read.lines, 2);
+    assert.match(read.problems.join('\n'), /line 2: \d+ bytes, longer than any prediction record/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
