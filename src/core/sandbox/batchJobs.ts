@@ -2,7 +2,8 @@
 // and writes an output file (one result per line, in a shuffled order — the real service does not
 // keep input order either, so clients must join on custom_id) and an error file for failed lines.
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { cappedLines } from '../text/cappedLines';
+import { MAX_LINE_BYTES } from '../training/validateJsonl';
 import { createHash, randomUUID } from 'node:crypto';
 import { completeChat, type TrainedModel } from './chatCompletion';
 import type { FileStore } from './fileStore';
@@ -99,8 +100,13 @@ export class BatchJobStore {
     const lines: InputLine[] = [];
     for (const fid of batch.wire.input_files as string[]) {
       const f = this.files.require(fid);
-      const rl = createInterface({ input: createReadStream(f.path), crlfDelay: Infinity });
-      for await (const text of rl) {
+      // Capped lines: an uploaded file without newlines is one bad line, not a RangeError in the host.
+      for await (const line of cappedLines(createReadStream(f.path), MAX_LINE_BYTES)) {
+        if ('tooLong' in line) {
+          lines.push({ custom_id: null, body: undefined });
+          continue;
+        }
+        const text = line.text;
         if (!text.trim()) continue;
         try {
           const obj = JSON.parse(text) as Record<string, unknown>;

@@ -2,7 +2,8 @@
 // known roles, the last message the assistant's, images that decode. The same pass counts tokens
 // (for the job's cost metadata) and extracts the image statistics the sandbox model learns from.
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { cappedLines } from '../text/cappedLines';
+import { MAX_LINE_BYTES } from '../training/validateJsonl';
 import { loadSharp } from '../images/loadSharp';
 import { imageFeatures, parseLabelAnswer, type Features } from './visionModel';
 
@@ -121,19 +122,17 @@ export async function scanTrainingFile(path: string, opts: { withFeatures?: bool
   await loadSharp();
   const scan: TrainingScan = { examples: [], lines: 0, dataTokens: 0, fenced: false, descriptions: {}, errors: [] };
   const maxErrors = opts.maxErrors ?? 5;
-  const rl = createInterface({ input: createReadStream(path, { signal: opts.signal }), crlfDelay: Infinity });
   let n = 0;
-  for await (const line of rl) {
+  // Capped lines: an uploaded file without newlines is an error on its line, not a RangeError in the host.
+  for await (const capped of cappedLines(createReadStream(path, { signal: opts.signal }), MAX_LINE_BYTES)) {
     n++;
-    if (!line.trim()) continue;
+    const line = 'tooLong' in capped ? undefined : capped.text;
+    if (line !== undefined && !line.trim()) continue;
     scan.lines++;
-    const error = await checkLine(line, n, scan, opts.withFeatures ?? true);
+    const error = line === undefined ? `Line ${n} is longer than ${MAX_LINE_BYTES / 1048576} MB.` : await checkLine(line, n, scan, opts.withFeatures ?? true);
     if (error) {
       scan.errors.push(error);
-      if (scan.errors.length >= maxErrors) {
-        rl.close();
-        break;
-      }
+      if (scan.errors.length >= maxErrors) break;
     }
   }
   if (scan.lines === 0 && scan.errors.length === 0) scan.errors.push('The training file is empty.');

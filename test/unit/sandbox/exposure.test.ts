@@ -207,3 +207,25 @@ test('per-model counts are bounded too', async () => {
   assert.equal(snap['(other)'], 4001);
   assert.equal(snap['model-0'], 1);
 });
+
+test('a training file without newlines fails its job with the reason; the sandbox keeps serving', { timeout: 120_000 }, async () => {
+  const { mkdtemp, rm: rmDir, truncate } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(join(tmpdir(), 'pixtune-oneline-'));
+  const s = await startSandbox({ port: 0, speed: 100 });
+  try {
+    const file = join(dir, 'one-line.jsonl');
+    await writeFile(file, '{"messages": [');
+    await truncate(file, 70 * 1024 * 1024);
+    const conn = createMistralConnection({ apiKey: s.apiKey, serverUrl: s.url });
+    const up = await conn.files.upload(file, 'fine-tune');
+    const job = await conn.jobs.create({ model: 'pixtral-12b-latest', training_files: [{ file_id: up.file.id }], hyperparameters: { training_steps: 3 }, auto_start: true });
+    const done = await conn.waitForJob(job.id, { pollMs: 20, signal: AbortSignal.timeout(60_000) });
+    assert.equal(done.status, 'FAILED_VALIDATION');
+    assert.match(JSON.stringify(done.events ?? []), /Line 1 is longer than 64 MB/);
+    assert.ok((await conn.models.list()).data?.length, 'still serving');
+  } finally {
+    await s.close();
+    await rmDir(dir, { recursive: true, force: true });
+  }
+});
