@@ -64,14 +64,17 @@ export function computeReport(records: PredictionRecord[], classes: string[], op
     if (r.latencyMs !== undefined) latencies.push(r.latencyMs);
   }
 
-  const perClass: Record<string, ClassMetrics> = {};
-  classes.forEach((c, i) => {
-    const precision = ratio(tp[i]!, predictedCount[i]!);
-    const recall = ratio(tp[i]!, support[i]!);
-    // sklearn: F = 2PR / (P + R), 0 when both are 0.
-    const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
-    perClass[c] = { precision, recall, f1, support: support[i]! };
-  });
+  // Object.fromEntries defines own properties: a class folder named "__proto__" is a class like any other
+  // (an assignment would have set the object's prototype and dropped the class from the report).
+  const perClass: Record<string, ClassMetrics> = Object.fromEntries(
+    classes.map((c, i) => {
+      const precision = ratio(tp[i]!, predictedCount[i]!);
+      const recall = ratio(tp[i]!, support[i]!);
+      // sklearn: F = 2PR / (P + R), 0 when both are 0.
+      const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+      return [c, { precision, recall, f1, support: support[i]! }];
+    }),
+  );
   const rows = classes.map((c) => perClass[c]!);
   const totalSupport = support.reduce((a, b) => a + b, 0);
   const macro = (k: 'precision' | 'recall' | 'f1') => ratio(rows.reduce((s, m) => s + m[k], 0), rows.length);

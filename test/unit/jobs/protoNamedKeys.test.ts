@@ -65,3 +65,12 @@ test('the sandbox answers a chat for a model called "constructor" as an unknown 
     await s.close();
   }
 });
+
+test('evaluation metrics keep a class named "__proto__" (or "constructor") in the report', async () => {
+  const { computeReport } = await import('../../../src/core/evaluation/metrics');
+  const rec = (id: string, truth: string, predicted: string) => ({ custom_id: id, path: `p/${id}.jpg`, truth, predicted, valid: true, raw: predicted });
+  const r = computeReport([rec('0', '__proto__', '__proto__'), rec('1', 'constructor', 'constructor'), rec('2', 'b', 'constructor')], ['__proto__', 'constructor', 'b']);
+  assert.deepEqual(Object.keys(r.perClass), ['__proto__', 'constructor', 'b']);
+  assert.equal(r.perClass['__proto__']!.f1, 1);
+  assert.equal(JSON.parse(JSON.stringify(r)).perClass.__proto__.support, 1, 'and it survives JSON');
+});
