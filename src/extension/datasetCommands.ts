@@ -123,8 +123,8 @@ export async function checkHealth(store: DatasetStore, log: vscode.LogOutputChan
   const report = await withImageProgress(`Checking ${basename(root)}`, (signal, onProgress) =>
     checkDatasetHealth(ds, { signal, concurrency, onProgress }),
   );
-  const byPath: Record<string, Problem> = {};
-  for (const p of report.problems) if (p.path) byPath[p.path] = p;
+  // Own properties (Object.fromEntries), read with Object.hasOwn: a file or class named "constructor" or "__proto__" is data.
+  const byPath: Record<string, Problem> = Object.fromEntries(report.problems.filter((p) => p.path).map((p) => [p.path!, p]));
   await store.setHealth(root, { checkedAt: Date.now(), checked: report.checked, byPath, problems: report.problems, usualSize: report.usualSize });
   log.info(`health check of ${root}: ${report.checked} images, ${report.problems.length} problems, ${report.durationMs} ms`);
 

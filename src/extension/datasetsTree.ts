@@ -290,7 +290,8 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetTree
     item.id = `image:${root}\0${path}`;
     item.resourceUri = uri;
     item.command = { command: 'vscode.open', title: 'Open Image', arguments: [uri] };
-    const problem = this.store.get(root)?.health?.byPath[path];
+    const byPath = this.store.get(root)?.health?.byPath;
+    const problem = byPath && Object.hasOwn(byPath, path) ? byPath[path] : undefined;
     if (problem) {
       item.contextValue = 'image.problem';
       item.iconPath = SEVERE.has(problem.kind) ? ERROR_ICON : WARNING_ICON;

@@ -34,12 +34,14 @@ const byNumericId = (x: string, y: string) => Number(x) - Number(y) || x.localeC
 export function compareEvaluations(a: PredictionRecord[], b: PredictionRecord[], classes: string[], opts: ReportOptions = {}): EvaluationComparison {
   const ra = computeReport(a, classes, opts);
   const rb = computeReport(b, classes, opts);
-  const perClass: EvaluationComparison['deltas']['perClass'] = {};
-  for (const c of classes) {
-    const x = ra.perClass[c]!;
-    const y = rb.perClass[c]!;
-    perClass[c] = { precision: y.precision - x.precision, recall: y.recall - x.recall, f1: y.f1 - x.f1 };
-  }
+  // Object.fromEntries: a class named "__proto__" is an own entry, not the object's prototype.
+  const perClass: EvaluationComparison['deltas']['perClass'] = Object.fromEntries(
+    classes.map((c) => {
+      const x = ra.perClass[c]!;
+      const y = rb.perClass[c]!;
+      return [c, { precision: y.precision - x.precision, recall: y.recall - x.recall, f1: y.f1 - x.f1 }];
+    }),
+  );
   const bById = answeredById(b);
   const fixed: string[] = [];
   const broken: string[] = [];

@@ -74,3 +74,13 @@ test('evaluation metrics keep a class named "__proto__" (or "constructor") in th
   assert.equal(r.perClass['__proto__']!.f1, 1);
   assert.equal(JSON.parse(JSON.stringify(r)).perClass.__proto__.support, 1, 'and it survives JSON');
 });
+
+test('comparing evaluations keeps a class named "__proto__" among the deltas', async () => {
+  const { compareEvaluations } = await import('../../../src/core/evaluation/compare');
+  const rec = (id: string, truth: string, predicted: string) => ({ custom_id: id, path: `p/${id}.jpg`, truth, predicted, valid: true, raw: predicted });
+  const a = [rec('0', '__proto__', 'b'), rec('1', 'b', 'b')];
+  const b = [rec('0', '__proto__', '__proto__'), rec('1', 'b', 'b')];
+  const c = compareEvaluations(a, b, ['__proto__', 'b']);
+  assert.deepEqual(Object.keys(c.deltas.perClass), ['__proto__', 'b']);
+  assert.equal(c.deltas.perClass['__proto__']!.recall, 1);
+});
