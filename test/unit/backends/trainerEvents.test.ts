@@ -1,5 +1,5 @@
 // Reading the trainer's JSON-line events out of a job log, as Ray returns it: Ray's own lines around them,
-// worker-prefixed lines under Ray Train, a line still being written, evaluations merged into their step.
+// worker-prefixed (and coloured) lines under Ray Train, a line still being written, evaluations merged into their step.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readTrainerEvents } from '../../../src/core/jobs/backends/trainerEvents';
@@ -11,7 +11,7 @@ const LOG = [
   'Running entrypoint for job pixtune-run-1: exec python -m pixtune_trainer train --config c.json',
   '[pixtune-trainer] 8 training / 2 validation examples',
   '(RayTrainWorker pid=4242, ip=10.0.0.2) {"event": "started", "total_steps": 3, "workers": 2}',
-  '(RayTrainWorker pid=4242, ip=10.0.0.2) {"event": "step", "step": 1, "epoch": 0.25, "train_loss": 2.5, "learning_rate": 0.001}',
+  '\x1b[36m(RayTrainWorker pid=4242, ip=10.0.0.2)\x1b[0m {"event": "step", "step": 1, "epoch": 0.25, "train_loss": 2.5, "learning_rate": 0.001}',
   '{"event": "step", "step": 2, "train_loss": 2.0}',
   '{"event": "evaluated", "step": 2, "valid_loss": 2.2, "valid_mean_token_accuracy": 0.5}',
   '{"event": "checkpoint", "step": 2, "path": "/out/checkpoints/step-2"}',

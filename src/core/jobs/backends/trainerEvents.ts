@@ -7,6 +7,9 @@ import { z } from 'zod';
 import { trainerMetricSchema, type TrainerMetric } from './trainingBackend';
 
 const eventSchema = z.looseObject({ event: z.string() });
+/** Ray colours that prefix (a terminal escape, "\x1b[36m…\x1b[0m") unless RAY_COLOR_PREFIX=0. */
+// eslint-disable-next-line no-control-regex
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
 /** Ray's prefix of a worker's output line in a job's log: "(Name pid=N[, ip=A]) ". */
 const RAY_WORKER_PREFIX = /^\([^()]*\bpid=\d+[^()]*\)\s+/;
 
@@ -29,7 +32,7 @@ export function readTrainerEvents(log: string): TrainerProgress {
   for (const raw of log.split('\n')) {
     // Under Ray Train the events come from the rank-0 worker, and Ray prefixes a worker's output lines with
     // "(RayTrainWorker pid=123, ip=10.0.0.2) " in the job log: that prefix is Ray's, the JSON after it is ours.
-    const line = raw.trim().replace(RAY_WORKER_PREFIX, '');
+    const line = raw.replace(ANSI_COLOUR, '').trim().replace(RAY_WORKER_PREFIX, '');
     if (!line.startsWith('{') || !line.includes('"event"')) continue;
     let value: unknown;
     try {

@@ -29,6 +29,11 @@ export interface RayBackendOptions {
 
 export const DEFAULT_RAY_STORAGE_PATH = '/tmp/pixtune-jobs';
 
+/** Stands for the job's working_dir in a config; the entrypoint puts the real path in ($PWD, where Ray unpacked it). */
+const WORKDIR = '@PIXTUNE_WORKDIR@';
+/** Shell: the config from the environment variable `env`, with WORKDIR resolved, into `file`. Ray's paths hold no '|'. */
+const writeConfig = (env: string, file: string) => `printf '%s' "$${env}" | sed "s|${WORKDIR}|$PWD|g" > "${file}"`;
+
 const META = {
   marker: 'pixtune',
   trainingId: 'pixtune_training_id',
@@ -101,13 +106,16 @@ export class RayTrainingBackend implements TrainingBackend {
   ): Promise<TrainingJobView> {
     const files = await findRunFiles(t.runDir);
     const dataName = (p: string, i: number, role: string) => `data/${role}-${i}-${basename(p)}`;
-    const training = files.training.map((p, i) => dataName(p, i, 'train'));
-    const validation = files.validation.map((p, i) => dataName(p, i, 'validation'));
+    const trainingNames = files.training.map((p, i) => dataName(p, i, 'train'));
+    const validationNames = files.validation.map((p, i) => dataName(p, i, 'validation'));
     const entries: PackageEntry[] = [
       ...(await trainerEntries(this.opts.trainerRoot)),
-      ...files.training.map((p, i) => ({ source: p, name: training[i]! })),
-      ...files.validation.map((p, i) => ({ source: p, name: validation[i]! })),
+      ...files.training.map((p, i) => ({ source: p, name: trainingNames[i]! })),
+      ...files.validation.map((p, i) => ({ source: p, name: validationNames[i]! })),
     ];
+    // Absolute paths in the job's own working_dir: Ray Train runs its workers in another directory.
+    const training = trainingNames.map((n) => `${WORKDIR}/${n}`);
+    const validation = validationNames.map((n) => `${WORKDIR}/${n}`);
     this.opts.onStage?.('package');
     const pkg = await buildWorkingDirPackage(entries, signal);
     try {
@@ -123,7 +131,7 @@ export class RayTrainingBackend implements TrainingBackend {
     const python = this.opts.python ?? 'python';
     // The config travels in the environment and is written into the job's own output folder (the working_dir
     // is shared by every job of the same package). exec: Ray's SIGTERM on stop reaches the trainer itself.
-    const entrypoint = `mkdir -p "$PIXTUNE_OUTPUT_DIR" && printf '%s' "$PIXTUNE_TRAIN_CONFIG" > "$PIXTUNE_OUTPUT_DIR/config.json" && exec ${python} -m pixtune_trainer train --config "$PIXTUNE_OUTPUT_DIR/config.json"`;
+    const entrypoint = `mkdir -p "$PIXTUNE_OUTPUT_DIR" && ${writeConfig('PIXTUNE_TRAIN_CONFIG', '$PIXTUNE_OUTPUT_DIR/config.json')} && exec ${python} -m pixtune_trainer train --config "$PIXTUNE_OUTPUT_DIR/config.json"`;
     this.opts.onStage?.('submit');
     const id = await this.client.submit(
       {
@@ -220,11 +228,11 @@ export class RayTrainingBackend implements TrainingBackend {
     }
     const outputDir = `${(this.opts.storagePath ?? DEFAULT_RAY_STORAGE_PATH).replace(/\/+$/, '')}/predict-${randomBytes(4).toString('hex')}`;
     const outputFile = `${outputDir}/predictions.jsonl`;
-    const config = JSON.stringify(predictConfig(req, 'data/test.batch.jsonl', outputFile));
+    const config = JSON.stringify(predictConfig(req, `${WORKDIR}/data/test.batch.jsonl`, outputFile));
     const python = this.opts.python ?? 'python';
     const id = await this.client.submit(
       {
-        entrypoint: `mkdir -p "$PIXTUNE_OUTPUT_DIR" && printf '%s' "$PIXTUNE_PREDICT_CONFIG" > "$PIXTUNE_OUTPUT_DIR/predict.json" && exec ${python} -m pixtune_trainer predict --config "$PIXTUNE_OUTPUT_DIR/predict.json"`,
+        entrypoint: `mkdir -p "$PIXTUNE_OUTPUT_DIR" && ${writeConfig('PIXTUNE_PREDICT_CONFIG', '$PIXTUNE_OUTPUT_DIR/predict.json')} && exec ${python} -m pixtune_trainer predict --config "$PIXTUNE_OUTPUT_DIR/predict.json"`,
         runtime_env: { working_dir: pkg.uri, env_vars: { PIXTUNE_OUTPUT_DIR: outputDir, PIXTUNE_PREDICT_CONFIG: config, PYTHONUNBUFFERED: '1' } },
         metadata: { pixtune_predict: '1', [META.runDir]: req.runDir },
       },
