@@ -8,7 +8,6 @@ import { prepareOptionsSchema } from '../../core/training/prepareOptions';
 import { defaultRunName } from '../../core/training/listPreparedRuns';
 import { describePlan } from '../../core/training/describePlan';
 import { UserError, isAbortError } from '../../core/errors';
-import { rmdir } from 'node:fs/promises';
 import type { DatasetStore } from '../datasetStore';
 import { withImageProgress } from '../imageProgress';
 import { estimateSettings } from '../datasetSettings';
@@ -103,8 +102,8 @@ export async function generateTrainingData(
         }),
       );
     } catch (err) {
-      // The pipeline removed its own files; the run folder is left empty: remove it (never recursively).
-      await rmdir(outDir).catch(() => undefined);
+      // The run is staged beside outDir and renamed into place only when complete (fsutil/atomicFolder):
+      // a failure or cancellation leaves no run folder, so there is nothing to remove here.
       if (isAbortError(err)) cancelled();
       throw err; // the command wrapper logs a cancellation as such, not as a failure
     }
