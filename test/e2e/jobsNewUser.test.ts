@@ -133,7 +133,11 @@ test('jobs as a new user meets them: confirmation, decline, Running, charts, sto
       assert.match(ask, /Stop training pixtral-12b-latest · stopme/);
       assert.deepEqual((await dialogButtons(page)).sort(), ['Keep Training', 'Stop Training']);
       await clickDialogButton(page, 'Stop Training');
-      await waitForBody(live, /Cancelled/, 30_000);
+      const stopped = await waitForBody(live, /Cancelled/, 30_000);
+      // The chart grew by updates, not rebuilds: its legend still names the last step and its values.
+      const lastStep = /step (\d+) of 16/.exec(stopped)![1]!;
+      await live.waitForFunction((n) => new RegExp(`Step:?\\s*${n}(?!\\d)`).test((document.querySelector('.u-legend') as HTMLElement | null)?.innerText ?? ''), lastStep, { timeout: 10_000 })
+        .catch(async () => assert.fail(`legend after the stop: ${await live.locator('.u-legend').innerText()} (last step ${lastStep})`));
       await waitForNotification(page, /Fine-tuning of pixtral-12b-latest · stopme \(job [0-9a-f]{8}\) was stopped \(Sandbox\)\./, 30_000);
 
       // A window reload restarts the sandbox empty: the jobs stay as history; the open tab keeps its details calmly.
