@@ -38,7 +38,7 @@ async function resolveRunDir(deps: LaunchTrainingDeps, arg: unknown): Promise<st
   const items: (vscode.QuickPickItem & { runDir: string })[] = [];
   for (const root of deps.store.roots()) {
     for (const run of (await listPreparedRuns(await pixtuneFolderFor(root, { create: false }).catch(() => ''))).filter((r) => !r.error)) {
-      items.push({ label: `${root.split(/[\\/]/).pop()} / ${run.name}`, runDir: run.dir });
+      items.push({ label: `${root.split(/[\\/]/).pop()} / ${run.name}`, description: run.description?.label, runDir: run.dir });
     }
   }
   if (!items.length) throw new UserError('There is no prepared run to train on yet.', 'Run Pixtune: Generate Training Data on a dataset first.');
