@@ -70,7 +70,8 @@ def train(config_path: str) -> int:
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / STOP_FILE).unlink(missing_ok=True)  # a stop request belongs to the run it stopped
     status = StatusFile(output_dir)
-    stop = StopRequest(output_dir if cfg.workers > 1 else None).install()
+    # Signals, or the stop file a backend may write (the only way to reach Ray Train workers).
+    stop = StopRequest(output_dir).install()
     try:
         if cfg.workers > 1:
             from .distributed import run_with_ray_train
