@@ -81,3 +81,49 @@ def test_config_defaults_are_mistral_names_and_bad_configs_say_why(tmp_path: Pat
             load_config(str(good), TrainConfig)
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(str(tmp_path / "nope.json"), PredictConfig)
+
+
+def test_reads_what_pixtune_prepare_writes(tmp_path: Path, tiny_mistral3: Path) -> None:
+    """The real bytes: a folder-per-class dataset through `node dist/cli.js prepare` (the build npm test runs first),
+    every line read and tokenised with its image."""
+    import subprocess
+
+    from PIL import Image
+
+    from pixtune_trainer.tokenization import encode_example, encode_prompt, load_tokenizer
+
+    cli = Path(__file__).resolve().parents[2] / "dist" / "cli.js"
+    assert cli.is_file(), "dist/cli.js is missing: run `node esbuild.js` (npm test builds before the suites)"
+    for label, colour in (("blue", (30, 60, 200)), ("red", (200, 30, 30))):
+        (tmp_path / "data" / label).mkdir(parents=True)
+        for i in range(5):
+            Image.new("RGB", (64 + 16 * i, 64), colour).save(tmp_path / "data" / label / f"{label}_{i}.png")
+    done = subprocess.run(
+        [
+            "node",
+            str(cli),
+            "prepare",
+            str(tmp_path / "data"),
+            "--out",
+            str(tmp_path / "run"),
+            "--val",
+            "0.2",
+            "--test",
+            "0.2",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    tokenizer = load_tokenizer(tiny_mistral3)
+    examples = read_training_examples(
+        [str(tmp_path / "run" / "train.jsonl"), str(tmp_path / "run" / "validation.jsonl")]
+    )
+    assert len(examples) == 8
+    for example in examples:
+        assert '"label": "blue"' in example.answer or '"label": "red"' in example.answer  # reference template
+        assert len(encode_example(tokenizer, example, 4096).images) == 1
+    requests = read_batch_requests(str(tmp_path / "run" / "test.batch.jsonl"))
+    assert len(requests) == 2 and all(len(encode_prompt(tokenizer, r.messages).images) == 1 for r in requests)

@@ -69,3 +69,14 @@ def test_images_of_different_sizes_in_one_batch_match_one_at_a_time(tiny_mistral
             n = len(e.input_ids)
             torch.testing.assert_close(together.logits[row, :n], alone.logits[0], atol=1e-4, rtol=1e-4)
     assert torch.isfinite(together.loss)
+
+
+def test_an_example_longer_than_max_seq_len_is_refused_with_the_way_out(tiny_mistral3: Path, toy_run: Path) -> None:
+    import pytest
+
+    from pixtune_trainer.tokenization import TokenizerError
+
+    tokenizer = load_tokenizer(tiny_mistral3)
+    example = read_training_examples([str(toy_run / "train.jsonl")])[0]
+    with pytest.raises(TokenizerError, match=r"more than max_seq_len 20 .*--max-edge"):
+        encode_example(tokenizer, example, 20)
