@@ -36,7 +36,13 @@ def _parser() -> argparse.ArgumentParser:
 def _describe(error: BaseException) -> str:
     if type(error).__name__ in EXPECTED_ERRORS:
         return str(error)
-    return f"{type(error).__name__}: {error}"
+    text = str(error).strip()
+    if type(error).__name__ in ("WorkerGroupError", "TrainingFailedError") and text:
+        # Ray Train wraps a worker's exception in a traceback snippet whose last line is `pkg.mod.Error: message`.
+        name, _, message = text.splitlines()[-1].strip().partition(": ")
+        short = name.rsplit(".", 1)[-1]
+        return message if short in EXPECTED_ERRORS else f"{short}: {message}"
+    return f"{type(error).__name__}: {text}"
 
 
 def _output_dir_of(config_path: str) -> Path | None:
@@ -70,6 +76,10 @@ def train(config_path: str) -> int:
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / STOP_FILE).unlink(missing_ok=True)  # a stop request belongs to the run it stopped
     status = StatusFile(output_dir)
+    # Missing inputs fail here, in one sentence, before torch is imported or Ray workers start.
+    for data_file in cfg.train_files + cfg.validation_files:
+        if not Path(data_file).is_file():
+            return _fail(status, f"data file {data_file} does not exist.")
     # Signals, or the stop file a backend may write (the only way to reach Ray Train workers).
     stop = StopRequest(output_dir).install()
     try:
