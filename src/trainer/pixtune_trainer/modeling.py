@@ -9,14 +9,21 @@ Mistral Small 3.x / Ministral 3 / Magistral are `Mistral3ForConditionalGeneratio
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from pathlib import Path
 from typing import Any
 
 import torch
 from peft import LoraConfig, PeftModel, get_peft_model
 from transformers import AutoConfig, LlavaForConditionalGeneration, Mistral3ForConditionalGeneration
+from transformers.utils import logging as transformers_logging
 
 from .config import TrainConfig
+
+# Our stderr is a log a user reads (and the job log on Ray): no per-load progress bars, no deprecation notice that
+# PEFT triggers inside transformers on every run.
+transformers_logging.disable_progress_bar()
+warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
 
 # Attention and MLP projections of the language model's decoder layers only.
 DEFAULT_LORA_TARGETS = r".*language_model\.layers\.\d+\.(self_attn\.(q|k|v|o)_proj|mlp\.(gate|up|down)_proj)"

@@ -143,6 +143,11 @@ class Trainer:
                 scheduler.step()
                 step += 1
                 loss_sum, token_sum = worker.sum([loss, float(tokens)])
+                if not math.isfinite(loss_sum):
+                    raise ValueError(
+                        f"the training loss is not a number at step {step} "
+                        "(lower learning_rate, or use precision bf16/fp32 instead of fp16)."
+                    )
                 row: dict[str, Any] = {
                     "step": step,
                     "epoch": round(step * cfg.batch_size * cfg.grad_accum * worker.world_size / len(train), 6),
