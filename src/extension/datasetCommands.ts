@@ -64,11 +64,16 @@ async function pickDatasetFolder(): Promise<string | undefined> {
   return chosen?.[0]?.fsPath;
 }
 
-export async function removeDataset(store: DatasetStore, log: vscode.LogOutputChannel, arg?: NodeOrUri): Promise<void> {
+/**
+ * Remove Dataset. A user is always asked first (menus and the palette pass a node, a URI, or nothing, then the
+ * selection as an array); a script or another extension may pass `{ confirm: false }` as the second argument.
+ */
+export async function removeDataset(store: DatasetStore, log: vscode.LogOutputChannel, arg?: NodeOrUri, options?: unknown): Promise<void> {
   const root = rootOf(arg) ?? (await pickKnownDataset(store, 'Remove which dataset?'));
   if (!root || !store.has(root)) return;
+  const confirm = !(options && typeof options === 'object' && !Array.isArray(options) && (options as { confirm?: unknown }).confirm === false);
   const remove = 'Remove from Pixtune';
-  const answer = await vscode.window.showWarningMessage(
+  const answer = !confirm ? remove : await vscode.window.showWarningMessage(
     notice`Remove ${basename(root)} from the Datasets view?`,
     {
       modal: true,

@@ -38,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): PixtuneApi {
 
   const reg = (id: Parameters<typeof registerCommand>[2], fn: (...a: any[]) => unknown) => registerCommand(context, log, id, fn);
   reg(CommandId.addDataset, (arg) => addDataset(store, tree, provider, arg));
-  reg(CommandId.removeDataset, (arg) => removeDataset(store, log, arg));
+  reg(CommandId.removeDataset, (arg, options) => removeDataset(store, log, arg, options));
   reg(CommandId.refreshDatasets, (arg) => refreshDatasets(store, arg));
   reg(CommandId.revealDataset, (arg) => revealDataset(arg));
   reg(CommandId.checkHealth, (arg) => checkHealth(store, log, arg));

@@ -96,7 +96,8 @@ export const datasetTests: SuiteTest[] = [
     async fn() {
       const { datasetRoot } = expected();
       const ext = await pixtune();
-      await vscode.commands.executeCommand('pixtune.removeDataset', vscode.Uri.file(datasetRoot));
+      // A script may skip the confirmation a user always gets (the e2e walkthrough test answers that dialog).
+      await vscode.commands.executeCommand('pixtune.removeDataset', vscode.Uri.file(datasetRoot), { confirm: false });
       await until('the dataset to be removed', () =>
         ext.exports.datasets().some((d) => d.root === datasetRoot) ? undefined : true);
     },
