@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 
 from conftest import read_jsonl
@@ -54,3 +55,30 @@ def test_pixtral_12b_architecture_trains_and_predicts(tiny_llava: Path, toy_run:
     )
     assert run_prediction(predict, StopRequest()) == 2
     assert [line["response"]["status_code"] for line in read_jsonl(tmp_path / "p.jsonl")] == [200, 200]
+
+
+def test_gradient_accumulation_matches_the_larger_batch(tiny_mistral3: Path, toy_run: Path, tmp_path: Path) -> None:
+    """batch 2 x accumulation 1 and batch 1 x accumulation 2 see the same examples per step; every toy answer has the
+    same token count, so the mean losses, gradients and adapters agree (without dropout)."""
+    from safetensors.torch import load_file
+
+    adapters, losses = [], []
+    for batch_size, grad_accum in ((2, 1), (1, 2)):
+        out = tmp_path / f"b{batch_size}"
+        cfg = TrainConfig(
+            train_file=str(toy_run / "train.jsonl"),
+            base_model=str(tiny_mistral3),
+            output_dir=str(out),
+            max_steps=3,
+            batch_size=batch_size,
+            grad_accum=grad_accum,
+            lora_dropout=0.0,
+            learning_rate=0.02,
+        )
+        assert Trainer(cfg, single_process_worker(), StopRequest()).run().state == "succeeded"
+        adapters.append(load_file(str(out / "adapter" / "adapter_model.safetensors")))
+        losses.append([r["train_loss"] for r in read_jsonl(out / "metrics.jsonl")])
+    assert losses[0] == pytest.approx(losses[1], rel=1e-4)  # the reported loss is the step's mean either way
+    assert adapters[0].keys() == adapters[1].keys()
+    for name, tensor in adapters[0].items():
+        torch.testing.assert_close(tensor, adapters[1][name], atol=1e-4, rtol=1e-3)
