@@ -1,7 +1,8 @@
 // The one test command (`npm test`): build, type-check, then node:test over unit, e2e and integration suites.
 // Node 20's --test does not glob TypeScript files, so we list them here.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -46,7 +47,14 @@ function runTrainerPytest() {
   const python = setup.stdout.trim().split('\n').pop();
   console.log('\n== trainer pytest (test/trainer) ==');
   run(python, ['-m', 'ruff', 'check', '--config', 'src/trainer/ruff.toml', 'src/trainer', 'test/trainer']);
-  run(python, ['-m', 'pytest', 'test/trainer', '-q', '--durations=5']);
+  // A temp root of this run's own: pytest's default /tmp/pytest-of-<user> keeps only the newest three sessions, so a
+  // second pytest on the machine (another checkout's tests) would delete this one's fixtures under it.
+  const basetemp = mkdtempSync(join(tmpdir(), 'pixtune-pytest-'));
+  try {
+    run(python, ['-m', 'pytest', 'test/trainer', '-q', '--durations=5', `--basetemp=${basetemp}`]);
+  } finally {
+    rmSync(basetemp, { recursive: true, force: true });
+  }
 }
 
 for (const suite of suites) {
