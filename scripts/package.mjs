@@ -22,7 +22,9 @@ const FORBIDDEN = [/^src\//, /^test\//, /^bench\//, /^scripts\//, /^test-output\
 const REQUIRED = ['package.json', 'dist/extension.js', 'dist/cli.js', 'node_modules/sharp/package.json'];
 
 // What the VSIX is made from: when none of these changed since it was written, it can be reused.
-const INPUTS = ['src', 'media', 'package.json', 'package-lock.json', '.vscodeignore', 'esbuild.js', 'scripts/package.mjs'];
+const INPUTS = ['src', 'media', 'package.json', 'package-lock.json', '.vscodeignore', 'esbuild.js', 'scripts/package.mjs',
+  // Copied into dist/trainer by esbuild.js: the VSIX ships it, so a change to it makes the VSIX stale.
+  'scripts/setup-python.sh'];
 
 function newestMtime(path) {
   if (!existsSync(path)) return 0;
