@@ -3,11 +3,11 @@
 // file written by another tool. Lines come in any order; lines of images the run does not have are
 // reported, images without a line are listed as missing. Answers go through the one parser.
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { UserError } from '../errors';
 import { parseAnswer } from './parseAnswer';
-import { PredictionsAppender, compactPredictions, predictionsPath } from './predictionsFile';
+import { MAX_RECORD_BYTES, PredictionsAppender, compactPredictions, predictionsPath } from './predictionsFile';
+import { cappedLines } from '../text/cappedLines';
 import type { PredictionRecord } from './predictionRecord';
 import type { RunForEvaluation, TestItem } from './runContext';
 
@@ -126,16 +126,21 @@ export interface ImportOptions {
   signal?: AbortSignal;
 }
 
-async function* jsonLines(file: string, signal?: AbortSignal): AsyncGenerator<{ n: number; value: unknown } | { n: number; bad: true }> {
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8', signal }), crlfDelay: Infinity });
+async function* jsonLines(file: string, signal?: AbortSignal): AsyncGenerator<{ n: number; value: unknown } | { n: number; bad: true; why: string }> {
+  // An output line holds an answer, never an image: one longer than a prediction record is not one.
   let n = 0;
-  for await (const line of rl) {
+  for await (const capped of cappedLines(createReadStream(file, { signal, highWaterMark: 1 << 20 }), MAX_RECORD_BYTES)) {
     n++;
+    if ('tooLong' in capped) {
+      yield { n, bad: true, why: `${capped.bytes} bytes, longer than any answer line` };
+      continue;
+    }
+    const line = capped.text;
     if (!line.trim()) continue;
     try {
       yield { n, value: JSON.parse(n === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line) };
     } catch {
-      yield { n, bad: true };
+      yield { n, bad: true, why: 'not valid JSON' };
     }
   }
 }
@@ -149,7 +154,7 @@ export async function importPredictions(opts: ImportOptions): Promise<ImportResu
   for (const file of opts.files) {
     for await (const l of jsonLines(file, opts.signal)) {
       if ('bad' in l) {
-        problems.push(`${file} line ${l.n}: not valid JSON`);
+        problems.push(`${file} line ${l.n}: ${l.why}`);
         continue;
       }
       const id = (l.value as { custom_id?: unknown } | null)?.custom_id;

@@ -3,8 +3,8 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { PREDICTIONS_DIR } from './predictionsFile';
+import { cappedLines } from '../text/cappedLines';
+import { MAX_RECORD_BYTES, PREDICTIONS_DIR } from './predictionsFile';
 
 export interface EvaluationListing {
   file: string;
@@ -18,8 +18,13 @@ export interface EvaluationListing {
 async function scanFile(file: string): Promise<{ model?: string; lines: number }> {
   let model: string | undefined;
   let lines = 0;
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of rl) {
+  // Capped: a huge file without newlines counts as one (unusable) line instead of a RangeError.
+  for await (const capped of cappedLines(createReadStream(file, { highWaterMark: 1 << 20 }), MAX_RECORD_BYTES)) {
+    if ('tooLong' in capped) {
+      lines++;
+      continue;
+    }
+    const line = capped.text;
     if (!line.trim()) continue;
     lines++;
     if (model === undefined && lines <= 5) {

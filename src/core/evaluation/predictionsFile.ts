@@ -12,7 +12,7 @@ import { containedNameProblem } from '../fsutil/containedPath';
 import { cappedLines } from '../text/cappedLines';
 
 /** A prediction line holds an answer and its metadata, never an image: anything longer is not one. */
-const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 export const PREDICTIONS_DIR = 'predictions';
 

@@ -4,11 +4,12 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { UserError } from '../errors';
 import { resolveContainedPath } from '../fsutil/containedPath';
 import { manifestSchema, type Manifest } from '../training/manifest';
+import { MAX_LINE_BYTES } from '../training/validateJsonl';
+import { cappedLines } from '../text/cappedLines';
 
 export interface TestItem {
   custom_id: string;
@@ -64,10 +65,12 @@ export async function testBatchFiles(runDir: string, manifest: Manifest): Promis
 /** Streams the lines of the test batch files: custom_id and raw line text (for re-sending as is). */
 export async function* testBatchLines(files: string[], signal?: AbortSignal): AsyncGenerator<{ file: string; line: number; custom_id: string; body: Record<string, unknown> }> {
   for (const file of files) {
-    const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8', signal }), crlfDelay: Infinity });
+    // A test line holds its image, so the cap is the upload validator's (generous), not a record's.
     let n = 0;
-    for await (const text of rl) {
+    for await (const capped of cappedLines(createReadStream(file, { signal, highWaterMark: 1 << 20 }), MAX_LINE_BYTES)) {
       n++;
+      if ('tooLong' in capped) throw new UserError(`Line ${n} of ${file} is ${capped.bytes} bytes, longer than any batch request (${MAX_LINE_BYTES} bytes).`, 'Generate the training data again.');
+      const text = capped.text;
       if (!text.trim()) continue;
       let parsed;
       try {
