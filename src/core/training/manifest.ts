@@ -2,8 +2,11 @@
 // class list, so a prediction (joined on custom_id = image index) can be traced back to its file
 // and a run can be reproduced. No timestamp unless the caller supplies one, so identical runs
 // produce identical manifests.
+import { homedir } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { version } from '../../../package.json';
+import { containedNameProblem } from '../fsutil/containedPath';
 import { promptTemplateSchema } from './promptTemplates';
 
 export const TOOL_VERSION: string = version;
@@ -30,11 +33,33 @@ export const manifestImageSchema = z.object({
 });
 export type ManifestImage = z.infer<typeof manifestImageSchema>;
 
+/**
+ * Why a manifest's datasetRoot may not be trusted, or undefined. A manifest may come from anywhere (a
+ * cloned repository): its root becomes a webview resource root, the HTML report's thumbnail source and
+ * the folder review moves files in, so the file-system root and the home folder are refused.
+ */
+export function datasetRootProblem(root: string): string | undefined {
+  if (!isAbsolute(root)) return 'it is not an absolute path';
+  const r = resolve(root);
+  if (r === resolve('/') || /^[a-zA-Z]:\\?$/.test(r)) return 'it is the root of the file system';
+  if (r === resolve(homedir())) return 'it is the home folder';
+  return undefined;
+}
+
+/** A class is a folder directly inside the dataset root: a plain name, never "../x" or "a/b". */
+const classNameSchema = z.string().superRefine((name, ctx) => {
+  const problem = containedNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: `class "${name}" is refused: ${problem}` });
+});
+
 export const manifestSchema = z.object({
   tool: z.object({ name: z.literal('pixtune'), version: z.string() }),
   createdAt: z.string().optional(),
-  datasetRoot: z.string(),
-  classes: z.array(z.string()),
+  datasetRoot: z.string().superRefine((root, ctx) => {
+    const problem = datasetRootProblem(root);
+    if (problem) ctx.addIssue({ code: 'custom', message: `datasetRoot "${root}" is refused: ${problem}` });
+  }),
+  classes: z.array(classNameSchema),
   options: z.record(z.string(), z.unknown()),
   prompt: promptTemplateSchema,
   files: z.array(z.object({ name: z.string(), kind: z.enum(['finetune', 'batch']), split: z.enum(['train', 'validation', 'test']), bytes: z.number(), lines: z.number() })),

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { importPredictions } from '../../../src/core/evaluation/importPredictions';
 import { readPredictions } from '../../../src/core/evaluation/predictionsFile';
@@ -98,6 +99,28 @@ test('manifest names that lead outside the run are refused (shared containedPath
     m.files.find((x) => x.kind === 'batch')!.name = '../../../etc/passwd';
     await writeFile(manifestPath, JSON.stringify(m));
     await assert.rejects(loadRunForEvaluation(fx.runDir), /was refused: the name leads out of the folder/);
+  } finally {
+    await writeFile(manifestPath, original);
+  }
+});
+
+test('a manifest class that is not a plain folder name, or a datasetRoot of / or home, is refused with one sentence', async () => {
+  const manifestPath = join(fx.runDir, 'manifest.json');
+  const original = await readFile(manifestPath, 'utf8');
+  const withChange = async (change: (m: { classes: string[]; datasetRoot: string }) => void) => {
+    const m = JSON.parse(original) as { classes: string[]; datasetRoot: string };
+    change(m);
+    await writeFile(manifestPath, JSON.stringify(m));
+  };
+  try {
+    await withChange((m) => (m.classes[0] = '../../x'));
+    await assert.rejects(loadRunForEvaluation(fx.runDir), /not a Pixtune manifest \(classes\.0: class "\.\.\/\.\.\/x" is refused: the name leads out of the folder/);
+    await withChange((m) => (m.classes[0] = 'a/b'));
+    await assert.rejects(loadRunForEvaluation(fx.runDir), /class "a\/b" is refused: the name is not a plain file name/);
+    for (const [root, why] of [['/', 'the root of the file system'], [homedir(), 'the home folder'], ['data/aid', 'not an absolute path']] as const) {
+      await withChange((m) => (m.datasetRoot = root));
+      await assert.rejects(loadRunForEvaluation(fx.runDir), new RegExp(`datasetRoot: datasetRoot ".*" is refused: it is ${why}`));
+    }
   } finally {
     await writeFile(manifestPath, original);
   }
