@@ -66,7 +66,8 @@ class TrainConfig(BaseModel):
 class PredictConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    test_file: str
+    # A list is accepted too: every part of a test batch written in parts (test.batch.part-NNN.jsonl), in order.
+    test_file: str | list[str]
     base_model: str
     adapter_dir: str | None = None
     output_file: str

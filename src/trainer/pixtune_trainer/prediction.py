@@ -1,6 +1,7 @@
-"""`predict`: the base model (plus a LoRA adapter) answers every request of test.batch.jsonl; each answer is appended
-as a line of the Mistral Batch API output format (CONTRACT.md), so the TypeScript side parses labels with the same
-code it uses for a Mistral batch. Requests whose custom_id is already in the output file are skipped (resume)."""
+"""`predict`: the base model (plus a LoRA adapter) answers every request of the test batch (one file, or the parts of
+a run written in parts); each answer is appended as a line of the Mistral Batch API output format (CONTRACT.md), so
+the TypeScript side parses labels with the same code it uses for a Mistral batch. Requests already answered with
+status 200 in the output file are skipped (resume); failed ones are asked again, and the later line wins on import."""
 
 from __future__ import annotations
 
@@ -23,14 +24,17 @@ from .worker import single_process_worker
 
 
 def answered_ids(output_file: Path) -> set[str]:
+    """The custom_ids answered successfully; an error line (response None) does not count, so a resume retries it."""
     done: set[str] = set()
     if not output_file.exists():
         return done
     for line in output_file.read_text(encoding="utf-8").splitlines():
         try:
-            done.add(json.loads(line)["custom_id"])
+            record = json.loads(line)
+            if record["response"]["status_code"] == 200:
+                done.add(record["custom_id"])
         except (json.JSONDecodeError, KeyError, TypeError):
-            continue  # a line cut short by a kill: that request is answered again
+            continue  # a line cut short by a kill, or an error line: that request is answered again
     return done
 
 
@@ -68,7 +72,8 @@ def run_prediction(cfg: PredictConfig, stop: StopRequest) -> int:
     """Returns the number of requests answered in this call."""
     output_file = Path(cfg.output_file)
     output_file.parent.mkdir(parents=True, exist_ok=True)
-    requests = read_batch_requests(cfg.test_file)
+    files = [cfg.test_file] if isinstance(cfg.test_file, str) else cfg.test_file
+    requests = [r for f in files for r in read_batch_requests(f)]
     _truncate_partial_line(output_file)
     done = answered_ids(output_file)
     todo = [r for r in requests if r.custom_id not in done]
