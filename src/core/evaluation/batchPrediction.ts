@@ -107,7 +107,7 @@ export async function runBatchPrediction(o: BatchPredictionOptions, ctl: Predict
       await rm(statePath, { force: true });
       throw new UserError(`The batch job ${job.id} ended ${job.status} without results${why ? `: ${why}` : '.'}`, 'Run the prediction again.');
     }
-    await importPredictions({ run: o.run, files, model: o.model, out: o.file, signal: ctl.signal });
+    await importPredictions({ run: o.run, files, model: o.model, out: o.file, signal: ctl.signal, lockHeld: true });
     await rm(statePath, { force: true });
   } finally {
     for (const f of files) await rm(f, { force: true });

@@ -8,6 +8,7 @@ import { UserError } from '../errors';
 import { parseAnswer } from './parseAnswer';
 import { MAX_RECORD_BYTES, PredictionsAppender, compactPredictions, predictionsPath } from './predictionsFile';
 import { cappedLines } from '../text/cappedLines';
+import { lockPredictions } from './predictionLock';
 import type { PredictionRecord } from './predictionRecord';
 import type { RunForEvaluation, TestItem } from './runContext';
 
@@ -124,6 +125,8 @@ export interface ImportOptions {
   /** Default: predictions/<slug of model>.jsonl of the run. */
   out?: string;
   signal?: AbortSignal;
+  /** The caller already holds the predictions file's lock (a batch run importing its own results). */
+  lockHeld?: boolean;
 }
 
 async function* jsonLines(file: string, signal?: AbortSignal): AsyncGenerator<{ n: number; value: unknown } | { n: number; bad: true; why: string }> {
@@ -177,14 +180,19 @@ export async function importPredictions(opts: ImportOptions): Promise<ImportResu
   if (got.size === 0) throw new UserError(`No line of ${opts.files.join(', ')} matches an image of this run's test split.`, 'Check that the file belongs to this run (custom_id is the image index in manifest.json).');
   if (!model) throw new UserError('The file does not say which model answered.', 'Give the model (--model) when importing.');
   const out = opts.out ?? predictionsPath(opts.run.runDir, model);
-  const appender = await PredictionsAppender.open(out);
+  const release = opts.lockHeld ? undefined : await lockPredictions(out);
   try {
-    // Appended together: the appender syncs them in a few writes instead of one per line.
-    await Promise.all([...got.values()].map((rec) => appender.append({ ...rec, model })));
+    const appender = await PredictionsAppender.open(out);
+    try {
+      // Appended together: the appender syncs them in a few writes instead of one per line.
+      await Promise.all([...got.values()].map((rec) => appender.append({ ...rec, model })));
+    } finally {
+      await appender.close();
+    }
+    await compactPredictions(out);
   } finally {
-    await appender.close();
+    await release?.();
   }
-  await compactPredictions(out);
   return {
     file: out,
     model,

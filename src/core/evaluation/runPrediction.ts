@@ -17,6 +17,7 @@ import type { EvaluationReport, PredictionRecord } from './predictionRecord';
 
 export type { PredictionControl, PredictionProgress };
 import { PredictionsAppender, compactPredictions, predictionsPath, readPredictions } from './predictionsFile';
+import { lockPredictions } from './predictionLock';
 import { progressTracker, type PredictionControl, type PredictionProgress } from './predictionProgress';
 import { loadRunForEvaluation, type RunForEvaluation, type TestItem } from './runContext';
 
@@ -146,26 +147,32 @@ export async function runPrediction(opts: RunPredictionOptions, ctl: PredictionC
   const answerSchema = opts.structuredOutput ? labelSchema(run.classes) : undefined;
   const client = predictionClient({ provider: opts.provider, serverUrl: opts.serverUrl, model: opts.model, apiKey: opts.apiKey, policy, keyAction, answerSchema });
 
-  const before = await answeredBefore(file);
-  const todo = run.testItems.filter((t) => !before.has(t.custom_id));
-  if (todo.length) {
-    // Nothing is written before the server, the key and the model have been checked.
-    await client.preflight(ctl.signal);
-    if (opts.mode === 'batch') {
-      await runBatchPrediction({ run, todo, file, model: opts.model, serverUrl: opts.serverUrl, apiKey: opts.apiKey ?? '', policy, keyAction, answerSchema, pollMs: opts.pollMs, doneBefore: before.size }, ctl);
-    } else {
-      await runLive(run, todo, client, gate, file, opts, ctl, before.size);
+  // One evaluation per model and run at a time, or every image is asked (and paid for) twice.
+  const release = await lockPredictions(file);
+  try {
+    const before = await answeredBefore(file);
+    const todo = run.testItems.filter((t) => !before.has(t.custom_id));
+    if (todo.length) {
+      // Nothing is written before the server, the key and the model have been checked.
+      await client.preflight(ctl.signal);
+      if (opts.mode === 'batch') {
+        await runBatchPrediction({ run, todo, file, model: opts.model, serverUrl: opts.serverUrl, apiKey: opts.apiKey ?? '', policy, keyAction, answerSchema, pollMs: opts.pollMs, doneBefore: before.size }, ctl);
+      } else {
+        await runLive(run, todo, client, gate, file, opts, ctl, before.size);
+      }
     }
+    const read = await compactPredictions(file);
+    const inRun = new Set(run.testItems.map((t) => t.custom_id));
+    const records = read.records.filter((r) => inRun.has(r.custom_id));
+    const errors = records.filter((r) => r.error !== undefined).length;
+    return {
+      file,
+      total: run.testItems.length,
+      done: records.length - errors,
+      errors,
+      report: computeReport(records, run.classes, { pricePerMillionTokens: opts.pricePerMillionTokens }),
+    };
+  } finally {
+    await release();
   }
-  const read = await compactPredictions(file);
-  const inRun = new Set(run.testItems.map((t) => t.custom_id));
-  const records = read.records.filter((r) => inRun.has(r.custom_id));
-  const errors = records.filter((r) => r.error !== undefined).length;
-  return {
-    file,
-    total: run.testItems.length,
-    done: records.length - errors,
-    errors,
-    report: computeReport(records, run.classes, { pricePerMillionTokens: opts.pricePerMillionTokens }),
-  };
 }

@@ -3,11 +3,15 @@
 // that write nothing, the OpenAI-compatible flavour with structured output, and batch mode.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, readFile, stat } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runPrediction, type RunPredictionOptions } from '../../../src/core/evaluation/runPrediction';
 import { predictionsPath } from '../../../src/core/evaluation/predictionsFile';
 import { batchStatePath } from '../../../src/core/evaluation/batchPrediction';
+import { importPredictions } from '../../../src/core/evaluation/importPredictions';
+import { predictionLockPath } from '../../../src/core/evaluation/predictionLock';
+import { loadRunForEvaluation } from '../../../src/core/evaluation/runContext';
 import { startSandbox, type Sandbox } from '../../../src/core/sandbox/server';
 import { makeRun, type RunFixture } from './runFixture';
 
@@ -166,6 +170,38 @@ test('batch mode: one job for the images not answered yet; an interrupted poll r
     await assert.rejects(stat(batchStatePath(r.file)), /ENOENT/, 'the job state is removed once joined');
     assert.equal((await fileLines(r.file)).length, 30);
     await assert.rejects(runPrediction({ ...o, provider: 'openai' }), /Batch mode needs the Mistral Batch API/);
+  } finally {
+    await fresh.cleanup();
+  }
+});
+
+test('one evaluation per model and run: a second one at the same time is refused, a dead owner\'s lock is taken over', async () => {
+  const fresh = await makeRun({ perClass: 12 });
+  try {
+    const model = 'mistral-small-latest';
+    const o = { ...opts(model, { concurrency: 2 }), runDir: fresh.runDir };
+    const file = predictionsPath(fresh.runDir, model);
+    const asked = chatCount(model);
+    let started!: () => void;
+    const running = new Promise<void>((res) => (started = res));
+    const first = runPrediction(o, { onProgress: () => started() });
+    await running;
+    await assert.rejects(runPrediction(o), /An evaluation of this model on this run is already running \(this window holds .*\.mistral-small-latest\.lock\)/);
+    const run = await loadRunForEvaluation(fresh.runDir);
+    const other = join(fresh.dir, 'import-while-running.jsonl');
+    await writeFile(other, JSON.stringify({ custom_id: run.testItems[0]!.custom_id, predicted: run.testItems[0]!.truth }) + '\n');
+    await assert.rejects(importPredictions({ run, files: [other], model }), /already running/);
+    const r = await first;
+    assert.equal(r.done, 30);
+    assert.equal(chatCount(model) - asked, 30, 'every image asked once');
+    await assert.rejects(stat(predictionLockPath(file)), /ENOENT/, 'the lock is released');
+
+    // A lock left by a process that is gone (a crash) does not block the next import.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    await writeFile(predictionLockPath(file), `${dead}\n`);
+    const again = await importPredictions({ run, files: [other], model });
+    assert.equal(again.imported, 1);
+    await assert.rejects(stat(predictionLockPath(file)), /ENOENT/);
   } finally {
     await fresh.cleanup();
   }
