@@ -4,14 +4,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { runPrediction, type RunPredictionOptions } from '../../../src/core/evaluation/runPrediction';
 import { predictionsPath } from '../../../src/core/evaluation/predictionsFile';
 import { batchStatePath } from '../../../src/core/evaluation/batchPrediction';
 import { importPredictions } from '../../../src/core/evaluation/importPredictions';
 import { predictionLockPath } from '../../../src/core/evaluation/predictionLock';
-import { loadRunForEvaluation } from '../../../src/core/evaluation/runContext';
+import { loadRunForEvaluation, testBatchLines } from '../../../src/core/evaluation/runContext';
+import { createMistralConnection } from '../../../src/core/mistral/connection';
 import { startSandbox, type Sandbox } from '../../../src/core/sandbox/server';
 import { makeRun, type RunFixture } from './runFixture';
 
@@ -202,6 +203,41 @@ test('one evaluation per model and run: a second one at the same time is refused
     const again = await importPredictions({ run, files: [other], model });
     assert.equal(again.imported, 1);
     await assert.rejects(stat(predictionLockPath(file)), /ENOENT/);
+  } finally {
+    await fresh.cleanup();
+  }
+});
+
+test('batch mode: a job created but not yet recorded (interrupt between create and record) is found by its nonce, not paid for twice', async () => {
+  const fresh = await makeRun({ perClass: 12 });
+  try {
+    const m = 'mistral-medium-latest';
+    const o = { ...opts(m, { mode: 'batch', pollMs: 20 }), runDir: fresh.runDir };
+    const file = predictionsPath(fresh.runDir, m);
+    const run = await loadRunForEvaluation(fresh.runDir);
+    // What an interrupted run leaves: the "creating" state, and a job on the server carrying its nonce.
+    const conn = createMistralConnection({ apiKey: 'sandbox', serverUrl: sandbox.url, retry: FAST_RETRY });
+    const input = join(fresh.dir, 'input.jsonl');
+    const lines: string[] = [];
+    for await (const l of testBatchLines(run.testFiles)) lines.push(JSON.stringify({ custom_id: l.custom_id, body: { ...l.body, temperature: 0 } }));
+    await writeFile(input, lines.join('\n') + '\n');
+    const uploaded = await conn.files.upload(input, 'batch');
+    const nonce = 'b15-nonce';
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(batchStatePath(file), JSON.stringify({ nonce, startedAt: Date.now(), serverUrl: sandbox.url, model: m, requests: 30 }));
+    await conn.batch.create({ inputFiles: [uploaded.file.id], endpoint: '/v1/chat/completions', model: m, metadata: { pixtune: 'evaluation', pixtuneNonce: nonce } });
+    const jobsBefore = sandbox.stats().requests['POST /v1/batch/jobs'] ?? 0;
+    const r = await runPrediction(o);
+    assert.equal(r.done, 30);
+    assert.equal((sandbox.stats().requests['POST /v1/batch/jobs'] ?? 0) - jobsBefore, 0, 'the job of the nonce was picked up, none created');
+
+    // A "creating" state whose job never reached the server: one new job is created.
+    const m2 = 'pixtral-12b-latest';
+    const file2 = predictionsPath(fresh.runDir, m2);
+    await writeFile(batchStatePath(file2), JSON.stringify({ nonce: 'never-created', startedAt: Date.now(), serverUrl: sandbox.url, model: m2, requests: 30 }));
+    const r2 = await runPrediction({ ...o, model: m2 });
+    assert.equal(r2.done, 30);
+    assert.equal((sandbox.stats().requests['POST /v1/batch/jobs'] ?? 0) - jobsBefore, 1);
   } finally {
     await fresh.cleanup();
   }
