@@ -3,7 +3,7 @@
 // `jobs … --backend local|ray` actions (list, get, stop, resume, logs), which src/cli/jobs.ts hands over.
 import { stat } from 'node:fs/promises';
 import { UsageError, UserError } from '../core/errors';
-import { checkCapacity, identifyModel, type CapacityReport, type Precision } from '../core/jobs/backends/capacityCheck';
+import { checkCapacity, identifyModel, multiNodeStorageWarning, type CapacityReport, type Precision } from '../core/jobs/backends/capacityCheck';
 import { localTarget, localTrainerEnv, rayTarget, weightBytes } from '../core/jobs/backends/capacityProbe';
 import { isTerminalTrainingStatus, trainingHyperparametersSchema, type BackendKind, type TrainingBackend, type TrainingJobView } from '../core/jobs/backends/trainingBackend';
 import { predictLocally, trainedModelName } from '../core/jobs/backends/trainerPredict';
@@ -145,6 +145,8 @@ export const trainCommand: Subcommand = async (argv, io) => {
   if (!(await stat(runDir).then((s) => s.isDirectory(), () => false))) throw new UserError(`The run folder ${runDir} does not exist.`, 'Give a folder made by pixtune prepare.');
   const opened = await openBackend(io, { backend: kind, address: values.address, serverUrl: values['server-url'], storagePath: values['storage-path'], clusterPython: values['cluster-python'] });
 
+  const storageWarning = kind === 'ray' ? multiNodeStorageWarning(parsed.data.workers, values['storage-path']) : undefined;
+  if (storageWarning) io.err(`Warning: ${storageWarning}`);
   if (kind !== 'mistral') {
     const report = await capacityReport(opened, kind, values['base-model'], parsed.data, prec.capacity, io);
     if (report) {

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { isAbortError, UserError } from '../../core/errors';
-import { checkCapacity, identifyModel, KNOWN_MODELS, type CapacityReport } from '../../core/jobs/backends/capacityCheck';
+import { checkCapacity, identifyModel, KNOWN_MODELS, multiNodeStorageWarning, type CapacityReport } from '../../core/jobs/backends/capacityCheck';
 import { localTarget, localTrainerEnv, rayTarget, weightBytes } from '../../core/jobs/backends/capacityProbe';
 import { RayError } from '../../core/jobs/backends/ray/rayJobsClient';
 import { trainingJobKey } from '../../core/jobs/backends/trainingJobsWatcher';
@@ -18,7 +18,7 @@ import { toAbortSignal } from '../abortSignal';
 import { CommandId } from '../commandIds';
 import type { DatasetStore } from '../datasetStore';
 import { pixtuneFolderFor } from '../workspaceFolders';
-import { rayAddressSetting, TRAINING_PREFIX, type TrainingJobs } from './trainingJobs';
+import { rayAddressSetting, rayStoragePathSetting, TRAINING_PREFIX, type TrainingJobs } from './trainingJobs';
 
 const LAST_MODEL = 'pixtune.training.lastBaseModel';
 
@@ -70,10 +70,10 @@ async function askNumber(title: string, value: string, check: (n: number) => str
 }
 
 /** Shows the capacity check; returns the precision change to make (4-bit), true to go on as asked, or undefined to stop. */
-async function confirmCapacity(report: CapacityReport | undefined, where: string): Promise<'as-asked' | '4bit' | undefined> {
-  const detail = report ? [...report.lines, ...report.wayOut.map((w) => `→ ${w}`)].join('\n') : 'The size of this model is not known, so it was not checked.';
+async function confirmCapacity(report: CapacityReport | undefined, where: string, warnings: string[]): Promise<'as-asked' | '4bit' | undefined> {
+  const detail = [report ? [...report.lines, ...report.wayOut.map((w) => `→ ${w}`)].join('\n') : 'The size of this model is not known, so it was not checked.', ...warnings.map((w) => `⚠ ${w}`)].join('\n');
   const fits = !report || report.verdict !== 'does-not-fit';
-  const fourBit = report?.wayOut.some((w) => /4-bit.*which fits/.test(w));
+  const fourBit = report?.offerFourBit;
   const buttons = [fits ? 'Start Training' : 'Start Anyway', ...(fourBit ? ['Use 4-bit and Start'] : [])];
   const show = fits ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
   const choice = await show(fits ? notice`Train on ${where}?` : notice`The model does not fit ${where} as asked.`, { modal: true, detail }, ...buttons);
@@ -142,16 +142,19 @@ export async function launchTraining(deps: LaunchTrainingDeps, arg?: unknown): P
       }
     } else {
       const ray = await deps.training.rayBackend(address, (s) => progress.report({ message: plainForNotification(s === 'package' ? 'packaging the trainer and the run…' : s === 'upload' ? 'uploading the package…' : 'submitting the job…') }));
-      backend = ray!.backend;
+      // Undefined only when the trainer is missing from this installation (the address is known here).
+      if (!ray) throw deps.training.trainerMissing();
+      backend = ray.backend;
       progress.report({ message: 'checking the cluster…' });
       try {
-        if (model) report = checkCapacity({ modelBillions: model.billions, modelName: model.name, precision: 'bf16', workers, gpusPerWorker: gpus }, await rayTarget(ray!.backend, ray!.client, signal), baseModel.startsWith('/') ? { kind: 'local-dir' } : { kind: 'hub-id' });
+        if (model) report = checkCapacity({ modelBillions: model.billions, modelName: model.name, precision: 'bf16', workers, gpusPerWorker: gpus }, await rayTarget(ray.backend, ray.client, signal), baseModel.startsWith('/') ? { kind: 'local-dir' } : { kind: 'hub-id' });
       } catch (err) {
         if (err instanceof RayError && err.kind === 'auth') throw new UserError(err.message, 'Run "Pixtune: Set Ray Cluster Token" and train again.');
         throw err;
       }
     }
-    const go = await confirmCapacity(report, label);
+    const storageWarning = where.value === 'ray' ? multiNodeStorageWarning(workers, rayStoragePathSetting()) : undefined;
+    const go = await confirmCapacity(report, label, storageWarning ? [storageWarning] : []);
     if (!go) return undefined;
     if (go === '4bit') hyperparameters.load_in_4bit = true;
     progress.report({ message: 'starting…' });

@@ -38,6 +38,8 @@ export class TrainingJobs implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChange = this.emitter.event;
   private trainer: TrainerLocation | undefined;
+  /** Why the trainer was not found (locateTrainer's message), for commands that need it. */
+  private trainerProblem: unknown;
   private python: string | undefined;
 
   constructor(
@@ -57,6 +59,7 @@ export class TrainingJobs implements vscode.Disposable {
 
   async start(): Promise<void> {
     this.trainer = await locateTrainer(this.context.extensionUri.fsPath).catch((err) => {
+      this.trainerProblem = err;
       this.log.warn(`training: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
     });
@@ -71,7 +74,7 @@ export class TrainingJobs implements vscode.Disposable {
 
   /** The trainer's environment, set up (with progress) the first time. */
   async setUpTrainer(progress?: (line: string) => void, token?: vscode.CancellationToken): Promise<{ python: string; backend: LocalTrainingBackend }> {
-    if (!this.trainer) throw new UserError('The Python trainer is not part of this installation.', 'Reinstall the extension.');
+    if (!this.trainer) throw this.trainerMissing();
     // As in the CLI: an interpreter given by the environment is used as it is (tests, a hand-made environment).
     if (!this.python && process.env.PIXTUNE_TRAINER_PYTHON) {
       this.python = process.env.PIXTUNE_TRAINER_PYTHON;
@@ -84,6 +87,11 @@ export class TrainingJobs implements vscode.Disposable {
       this.watcher.setBackend('local', this.localBackend(this.python));
     }
     return { python: this.python, backend: this.localBackend(this.python) };
+  }
+
+  /** The error to show when the trainer is not part of this installation: locateTrainer's own, when it ran. */
+  trainerMissing(): Error {
+    return this.trainerProblem instanceof UserError ? this.trainerProblem : new UserError('The Python trainer is not part of this installation.', 'Reinstall the extension.');
   }
 
   get trainerLocation(): TrainerLocation | undefined {

@@ -1,7 +1,7 @@
 // The capacity arithmetic for the models users train, against the GPUs they have.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkCapacity, estimateMemory, identifyModel, type CapacityRequest } from '../../../src/core/jobs/backends/capacityCheck';
+import { checkCapacity, estimateMemory, identifyModel, multiNodeStorageWarning, trainerEnvSchema, type CapacityRequest } from '../../../src/core/jobs/backends/capacityCheck';
 
 const A100_80 = { gpuMemoryGb: [80], label: 'this machine' };
 const A100_40 = { gpuMemoryGb: [40], label: 'this machine' };
@@ -35,20 +35,56 @@ test('Pixtral-12B: bf16 needs an 80 GB or 40 GB card, not a 24 GB one; 4-bit fit
   assert.deepEqual(e, { weightsGb: 24.8, overheadGb: 5, activationsGb: 3.1, perDeviceGb: 32.9 });
   assert.equal(checkCapacity(req('pixtral-12b'), A100_80, local).verdict, 'fits');
   assert.equal(checkCapacity(req('pixtral-12b'), A100_40, local).verdict, 'fits');
-  const r = checkCapacity(req('pixtral-12b'), RTX_4090, local);
+  const r = checkCapacity(req('pixtral-12b'), { ...RTX_4090, fourBitReady: true }, local);
   assert.equal(r.verdict, 'does-not-fit');
   assert.match(r.wayOut.join(' '), /4-bit: about 11\.3 GB per GPU, which fits/);
+  assert.equal(r.offerFourBit, true);
   assert.equal(checkCapacity(req('pixtral-12b', { precision: '4bit' }), RTX_4090, local).verdict, 'fits');
 });
 
-test('Mistral-Small-24B: bf16 fits only an 80 GB card; 4-bit fits a 24 GB card; split over two 40 GB cards', () => {
+test('4-bit is offered only where the trainer environment has CUDA and bitsandbytes; otherwise it says how to install it', () => {
+  // requirements.txt does not pin bitsandbytes (CUDA-only): the trainer's env --json says whether it is there.
+  assert.equal(trainerEnvSchema.parse({ python: '3.12', gpus: 1, gpu_memory_gb: [24] }).bitsandbytes, false);
+  assert.equal(trainerEnvSchema.parse({ python: '3.12', bitsandbytes: true }).bitsandbytes, true);
+  for (const fourBitReady of [false, undefined]) {
+    const r = checkCapacity(req('pixtral-12b'), { ...RTX_4090, fourBitReady }, local);
+    assert.equal(r.verdict, 'does-not-fit');
+    assert.equal(r.offerFourBit, false);
+    assert.doesNotMatch(r.wayOut.join(' '), /which fits/);
+    assert.match(r.wayOut.join(' '), /4-bit loading \(about 11\.3 GB per GPU\) would fit, but needs bitsandbytes in the trainer's environment on this machine: install it there \(pip install bitsandbytes\)/);
+  }
+  // Asked for 4-bit where bitsandbytes is known to be missing: refused before the trainer fails on it.
+  const asked = checkCapacity(req('pixtral-12b', { precision: '4bit' }), { ...RTX_4090, fourBitReady: false }, local);
+  assert.equal(asked.verdict, 'does-not-fit');
+  assert.match(asked.lines.join(' '), /4-bit loading needs bitsandbytes/);
+});
+
+test('each worker loads the whole model onto one GPU: no split over GPUs per worker in the estimate or the advice', () => {
+  const one = estimateMemory(req('mistral-small-3.1-24b'));
+  assert.deepEqual(estimateMemory(req('mistral-small-3.1-24b', { gpusPerWorker: 2 })), one);
+  const two = checkCapacity(req('mistral-small-3.1-24b', { gpusPerWorker: 2 }), { gpuMemoryGb: [40, 40], label: 'c' }, local);
+  assert.equal(two.verdict, 'does-not-fit');
+  assert.match(two.lines.join(' '), /Each worker loads the whole model onto one GPU; its other 1 GPU stay idle/);
+  assert.doesNotMatch([...two.lines, ...two.wayOut].join(' '), /[Ss]plit/);
+  assert.match(two.wayOut.join(' '), /One GPU per worker holds the whole model/);
+});
+
+test('more than one Ray worker with the job folder under /tmp (or the default) warns that multi-node needs shared storage', () => {
+  assert.equal(multiNodeStorageWarning(1, undefined), undefined);
+  assert.equal(multiNodeStorageWarning(2, '/mnt/shared/pixtune'), undefined);
+  assert.match(multiNodeStorageWarning(2, undefined) ?? '', /default \/tmp\/pixtune-jobs.*shared storage/);
+  assert.match(multiNodeStorageWarning(4, '/tmp/jobs') ?? '', /^4 workers .*\/tmp\/jobs is on each node's own disk/);
+  assert.match(multiNodeStorageWarning(2, '/tmp') ?? '', /shared storage/);
+  assert.equal(multiNodeStorageWarning(2, '/tmpfs/x'), undefined);
+});
+
+test('Mistral-Small-24B: bf16 fits only an 80 GB card; 4-bit fits a 24 GB card; not on 40 GB cards in bf16', () => {
   assert.equal(estimateMemory(req('mistral-small-3.1-24b')).perDeviceGb, 63.6);
   assert.equal(checkCapacity(req('mistral-small-3.1-24b'), A100_80, local).verdict, 'fits');
   const on40 = checkCapacity(req('mistral-small-3.1-24b'), { gpuMemoryGb: [40, 40], label: 'the Ray cluster at x' }, local);
   assert.equal(on40.verdict, 'does-not-fit');
   assert.match(on40.lines.join(' '), /the Ray cluster at x's GPUs have 40 GB \(about 36\.8 GB usable\)/);
-  assert.match(on40.wayOut.join(' '), /Split the model over 2 GPUs per worker/);
-  assert.equal(checkCapacity(req('mistral-small-3.1-24b', { gpusPerWorker: 2 }), { gpuMemoryGb: [40, 40], label: 'c' }, local).verdict, 'fits');
+  assert.doesNotMatch(on40.wayOut.join(' '), /Split the model/);
   const q = checkCapacity(req('mistral-small-3.2-24b', { precision: '4bit' }), L4, local);
   assert.equal(q.estimate.perDeviceGb, 21.8);
   assert.equal(q.verdict, 'fits');

@@ -3,8 +3,8 @@
 // simple and says what it counts: the frozen base weights at the chosen precision (4-bit ≈ a quarter of
 // bf16, plus quantisation constants), 20 % on top for the LoRA weights, their gradients and Adam states
 // and the CUDA context, and activations that grow with the model, the batch and the sequence length
-// (with gradient checkpointing). Workers are data-parallel (each holds the whole model); several GPUs
-// per worker split the model's layers between them.
+// (with gradient checkpointing). Workers are data-parallel and each loads the whole model onto one GPU
+// (the trainer does not split a model over GPUs), so the estimate is per worker whatever GPUs per worker asks.
 import { z } from 'zod';
 
 /** `python -m pixtune_trainer env --json` (src/trainer/CONTRACT.md). */
@@ -14,6 +14,8 @@ export const trainerEnvSchema = z.looseObject({
   cuda: z.boolean().nullish(),
   gpus: z.number().int().nonnegative().default(0),
   gpu_memory_gb: z.array(z.number()).default([]),
+  /** Installed in the trainer's environment: 4-bit loading needs it (not in requirements.txt: it is CUDA-only). */
+  bitsandbytes: z.boolean().default(false),
 });
 export type TrainerEnv = z.infer<typeof trainerEnvSchema>;
 
@@ -58,7 +60,7 @@ export interface MemoryEstimate {
   weightsGb: number;
   overheadGb: number;
   activationsGb: number;
-  /** Per GPU (the model split over gpusPerWorker), or in RAM on CPU. */
+  /** On the one GPU each worker loads the whole model onto, or in RAM on CPU. */
   perDeviceGb: number;
 }
 
@@ -70,8 +72,7 @@ export function estimateMemory(r: CapacityRequest): MemoryEstimate {
   const weightsGb = r.modelBillions * BYTES_PER_PARAMETER[r.precision];
   const overheadGb = weightsGb * TRAINING_OVERHEAD;
   const activationsGb = ACTIVATION_GB_PER_BILLION * r.modelBillions * (r.batchSize ?? 1) * ((r.maxSeqLen ?? 4096) / 4096);
-  const split = Math.max(1, r.gpusPerWorker);
-  return { weightsGb: round1(weightsGb), overheadGb: round1(overheadGb), activationsGb: round1(activationsGb), perDeviceGb: round1((weightsGb + overheadGb + activationsGb) / split) };
+  return { weightsGb: round1(weightsGb), overheadGb: round1(overheadGb), activationsGb: round1(activationsGb), perDeviceGb: round1(weightsGb + overheadGb + activationsGb) };
 }
 
 export interface CapacityTarget {
@@ -83,6 +84,8 @@ export interface CapacityTarget {
   freeDiskGb?: number;
   /** "this machine" or "the Ray cluster at …". */
   label: string;
+  /** The trainer's environment there has CUDA and bitsandbytes, so 4-bit loading can be offered. */
+  fourBitReady?: boolean;
 }
 
 export interface CapacityReport {
@@ -92,19 +95,23 @@ export interface CapacityReport {
   lines: string[];
   /** What to change when it does not fit. */
   wayOut: string[];
+  /** 4-bit loading would fit and the target can do it (CUDA and bitsandbytes): the dialog offers it. */
+  offerFourBit: boolean;
 }
 
 export function checkCapacity(r: CapacityRequest, t: CapacityTarget, source: { kind: 'local-dir' | 'hub-id'; downloadGb?: number }): CapacityReport {
   const estimate = estimateMemory(r);
   const lines: string[] = [];
   const wayOut: string[] = [];
+  let offerFourBit = false;
   const gpusNeeded = r.workers * Math.max(1, r.gpusPerWorker);
   const usable = t.gpuMemoryGb.map((g) => g * USABLE_SHARE);
   const smallest = usable.length ? Math.min(...usable) : 0;
   let verdict: CapacityReport['verdict'];
   lines.push(
-    `${r.modelName} (${billionsText(r.modelBillions)} parameters, ${r.precision}) needs about ${estimate.perDeviceGb} GB per ${r.gpusPerWorker > 0 ? 'GPU' : 'device'}: ${estimate.weightsGb} GB weights, ${estimate.overheadGb} GB LoRA and optimizer, ${estimate.activationsGb} GB activations${r.gpusPerWorker > 1 ? `, split over ${r.gpusPerWorker} GPUs per worker` : ''}.`,
+    `${r.modelName} (${billionsText(r.modelBillions)} parameters, ${r.precision}) needs about ${estimate.perDeviceGb} GB per ${r.gpusPerWorker > 0 ? 'GPU' : 'device'}: ${estimate.weightsGb} GB weights, ${estimate.overheadGb} GB LoRA and optimizer, ${estimate.activationsGb} GB activations.`,
   );
+  if (r.gpusPerWorker > 1) lines.push(`Each worker loads the whole model onto one GPU; its other ${r.gpusPerWorker - 1} GPU${r.gpusPerWorker === 2 ? '' : 's'} stay idle. More workers train data-parallel.`);
   if (r.gpusPerWorker === 0 || !t.gpuMemoryGb.length) {
     verdict = 'cpu-only';
     const cpuGb = round1(r.modelBillions * BYTES_PER_PARAMETER.fp32 * (1 + TRAINING_OVERHEAD) + estimate.activationsGb);
@@ -125,11 +132,18 @@ export function checkCapacity(r: CapacityRequest, t: CapacityTarget, source: { k
     lines.push(`${t.label}'s GPUs have ${round1(Math.min(...t.gpuMemoryGb))} GB (about ${round1(smallest)} GB usable): not enough.`);
     if (r.precision !== '4bit') {
       const q = estimateMemory({ ...r, precision: '4bit' });
-      wayOut.push(q.perDeviceGb <= smallest ? `Load the model in 4-bit: about ${q.perDeviceGb} GB per GPU, which fits.` : `Even 4-bit (about ${q.perDeviceGb} GB per GPU) does not fit these GPUs.`);
+      if (q.perDeviceGb > smallest) wayOut.push(`Even 4-bit (about ${q.perDeviceGb} GB per GPU) does not fit these GPUs.`);
+      else if (t.fourBitReady) {
+        offerFourBit = true;
+        wayOut.push(`Load the model in 4-bit: about ${q.perDeviceGb} GB per GPU, which fits.`);
+      } else wayOut.push(`4-bit loading (about ${q.perDeviceGb} GB per GPU) would fit, but needs bitsandbytes in the trainer's environment on ${t.label}: install it there (pip install bitsandbytes) and train again.`);
     }
-    const split = Math.ceil((estimate.perDeviceGb * Math.max(1, r.gpusPerWorker)) / smallest);
-    if (split <= t.gpuMemoryGb.length && split > r.gpusPerWorker) wayOut.push(`Split the model over ${split} GPUs per worker (with 1 worker).`);
+    if (t.gpuMemoryGb.length > 1) wayOut.push('One GPU per worker holds the whole model: more GPUs per worker do not help, a GPU with more memory does.');
     wayOut.push('Or pick a model with fewer parameters (Ministral 3 3B or 8B).');
+  } else if (r.precision === '4bit' && t.fourBitReady === false) {
+    verdict = 'does-not-fit';
+    lines.push(`4-bit loading needs bitsandbytes in the trainer's environment on ${t.label}, and it is not installed there.`);
+    wayOut.push('Install it there (pip install bitsandbytes; CUDA GPUs only) and train again, or train without 4-bit.');
   } else {
     verdict = 'fits';
     lines.push(`${t.label} has ${t.gpuMemoryGb.length} GPU${t.gpuMemoryGb.length === 1 ? '' : 's'} of ${round1(Math.min(...t.gpuMemoryGb))} GB: it fits (${Math.round((estimate.perDeviceGb / smallest) * 100)} % of the usable memory).`);
@@ -143,7 +157,16 @@ export function checkCapacity(r: CapacityRequest, t: CapacityTarget, source: { k
       wayOut.push('Free disk space, or point HF_HOME at a larger disk.');
     }
   }
-  return { verdict, estimate, lines, wayOut };
+  return { verdict, estimate, lines, wayOut, offerFourBit };
+}
+
+/**
+ * Several Ray workers can run on several nodes: the stop file, the checkpoints and the adapter must then be on
+ * storage every node sees. A storage path under /tmp (Pixtune's default, /tmp/pixtune-jobs) is each node's own.
+ */
+export function multiNodeStorageWarning(workers: number, storagePath: string | undefined): string | undefined {
+  if (workers <= 1 || (storagePath && !/^\/tmp(\/|$)/.test(storagePath.trim()))) return undefined;
+  return `${workers} workers may run on different nodes, but the job folder ${storagePath?.trim() || 'is the default /tmp/pixtune-jobs, which'} is on each node's own disk: stopping, checkpoints and resuming need a storage path on shared storage (pixtune.ray.storagePath, or --storage-path, e.g. an NFS mount).`;
 }
 
 /** Which model is this? A known id or folder name, or a size in its name ("…-7B-…"); undefined if neither. */

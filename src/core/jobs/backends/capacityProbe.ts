@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../../errors';
 import { trainerEnvSchema, type CapacityTarget, type TrainerEnv } from './capacityCheck';
+import { clusterTotal } from './ray/entrypointResources';
 import type { RayTrainingBackend } from './ray/rayBackend';
 
 const run = promisify(execFile);
@@ -30,22 +31,29 @@ export async function localTrainerEnv(python: string, trainerRoot: string, signa
 export async function localTarget(env: TrainerEnv): Promise<CapacityTarget> {
   const cache = process.env.HF_HOME ?? join(homedir(), '.cache');
   const fs = await statfs(cache).catch(() => statfs(homedir()).catch(() => undefined));
-  return { gpuMemoryGb: env.gpu_memory_gb, ramGb: totalmem() / 2 ** 30, freeDiskGb: fs ? (fs.bavail * fs.bsize) / 2 ** 30 : undefined, label: 'this machine' };
+  return { gpuMemoryGb: env.gpu_memory_gb, ramGb: totalmem() / 2 ** 30, freeDiskGb: fs ? (fs.bavail * fs.bsize) / 2 ** 30 : undefined, label: 'this machine', fourBitReady: fourBitReady(env) };
+}
+
+/** 4-bit loading needs a CUDA GPU and bitsandbytes (not pinned in requirements.txt: it is CUDA-only). */
+export function fourBitReady(env: TrainerEnv): boolean {
+  return Boolean(env.cuda && env.bitsandbytes);
 }
 
 /** A Ray cluster: GPU memory from the trainer's env on a cluster node, GPU count and RAM from the cluster's resources. */
 export async function rayTarget(backend: RayTrainingBackend, client: { clusterUsage(signal?: AbortSignal): Promise<Record<string, unknown> | undefined> }, signal?: AbortSignal): Promise<CapacityTarget> {
-  const usage = (await client.clusterUsage(signal)) ?? {};
-  const total = (k: string) => (Array.isArray(usage[k]) && typeof (usage[k] as unknown[])[1] === 'number' ? ((usage[k] as number[])[1] as number) : 0);
+  const usage = await client.clusterUsage(signal);
+  const total = (k: string) => clusterTotal(usage, k);
   const gpus = total('GPU');
   let perGpu: number[] = [];
+  let fourBit = false;
   if (gpus > 0) {
     const env = trainerEnvSchema.parse(await backend.probeEnvironment(signal));
+    fourBit = fourBitReady(env);
     // The probe sees one node; clusters are usually built of one kind of GPU node.
     const each = env.gpu_memory_gb.length ? Math.min(...env.gpu_memory_gb) : 0;
     perGpu = Array.from({ length: gpus }, () => each);
   }
-  return { gpuMemoryGb: perGpu, ramGb: total('memory') / 2 ** 30, label: `the Ray cluster at ${backend.address}` };
+  return { gpuMemoryGb: perGpu, ramGb: total('memory') / 2 ** 30, label: `the Ray cluster at ${backend.address}`, fourBitReady: fourBit };
 }
 
 /** Bytes of weight files in a model folder (safetensors or PyTorch bins), or undefined when it is not a folder here. */
