@@ -11,6 +11,7 @@ import { readTrainerEvents } from '../trainerEvents';
 import { shownHyperparameters, trainerConfig, type TrainerConfig } from '../trainerConfig';
 import { predictConfig, type TrainerPredictRequest } from '../trainerPredict';
 import { logTail, type LaunchRequest, type TrainingArtefacts, type TrainingBackend, type TrainingJobView, type TrainingStatus } from '../trainingBackend';
+import { oneGpuWhenPresent, trainingEntrypointResources } from './entrypointResources';
 import { RayError, RayJobsClient, type RayJobDetails } from './rayJobsClient';
 import { buildWorkingDirPackage, trainerEntries, type PackageEntry } from './workingDirPackage';
 
@@ -137,6 +138,7 @@ export class RayTrainingBackend implements TrainingBackend {
       {
         entrypoint,
         submission_id: t.submissionId,
+        ...trainingEntrypointResources(config),
         runtime_env: {
           working_dir: pkg.uri,
           // RAY_DEDUP_LOGS=0: Ray would fold repeated worker lines into one "[repeated Nx]" line.
@@ -230,8 +232,10 @@ export class RayTrainingBackend implements TrainingBackend {
     const outputFile = `${outputDir}/predictions.jsonl`;
     const config = JSON.stringify(predictConfig(req, `${WORKDIR}/data/test.batch.jsonl`, outputFile));
     const python = this.opts.python ?? 'python';
+    const gpu = await oneGpuWhenPresent(this.client, signal);
     const id = await this.client.submit(
       {
+        ...gpu,
         entrypoint: `mkdir -p "$PIXTUNE_OUTPUT_DIR" && ${writeConfig('PIXTUNE_PREDICT_CONFIG', '$PIXTUNE_OUTPUT_DIR/predict.json')} && exec ${python} -m pixtune_trainer predict --config "$PIXTUNE_OUTPUT_DIR/predict.json"`,
         runtime_env: { working_dir: pkg.uri, env_vars: { PIXTUNE_OUTPUT_DIR: outputDir, PIXTUNE_PREDICT_CONFIG: config, PYTHONUNBUFFERED: '1' } },
         metadata: { pixtune_predict: '1', [META.runDir]: req.runDir },
@@ -254,6 +258,8 @@ export class RayTrainingBackend implements TrainingBackend {
 
   /** Runs `python -m pixtune_trainer env --json` on the cluster (the capacity check's view of a node). */
   async probeEnvironment(signal?: AbortSignal, timeoutMs = 120_000): Promise<unknown> {
+    // On a GPU node, or the probe reports the head's (often GPU-less) view.
+    const gpu = await oneGpuWhenPresent(this.client, signal);
     const entries = await trainerEntries(this.opts.trainerRoot);
     const pkg = await buildWorkingDirPackage(entries, signal);
     try {
@@ -261,7 +267,7 @@ export class RayTrainingBackend implements TrainingBackend {
     } finally {
       await pkg.dispose();
     }
-    const id = await this.client.submit({ entrypoint: `${this.opts.python ?? 'python'} -m pixtune_trainer env --json`, runtime_env: { working_dir: pkg.uri }, metadata: { pixtune_probe: '1' } }, signal);
+    const id = await this.client.submit({ ...gpu, entrypoint: `${this.opts.python ?? 'python'} -m pixtune_trainer env --json`, runtime_env: { working_dir: pkg.uri }, metadata: { pixtune_probe: '1' } }, signal);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const d = await this.client.get(id, signal);
