@@ -11,11 +11,11 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import {
-  findWebviewFrame, notificationLog, openView, quickPickSelect, runCommand, treeRow, viewPane, waitForNotification, waitForTreeRows,
+  findWebviewFrame, notificationLog, notificationRecordSettled, openView, quickPickSelect, runCommand, treeRow, viewPane, waitForNotification, waitForTreeRows,
   withVSCode, type VSCodeSession,
 } from './harness';
 import { preparedWorkspace, typeInto } from './jobsUi';
-import { clickDialogButton, dialogButtons, waitForDialog } from './trainingUi';
+import { clickDialogButton, dialogButtons, waitForDialog, waitUntil } from './trainingUi';
 
 const JOBS = 'Fine-tuning Jobs';
 
@@ -94,6 +94,12 @@ test('jobs as a new user meets them: confirmation, decline, Running, charts, sto
       const declined = await waitForFile(page, () => recordedJobs(runDir), (j) => j.length === 1 && j[0]!.lastStatus === 'CANCELLED', 'the declined job cancelled on the server');
       assert.equal(typeof declined[0]!.declinedAt, 'number');
       await jobsPane.getByText('No fine-tuning jobs on this server yet', { exact: false }).waitFor({ state: 'visible' });
+      // The record is read only after a durable sign the extension handled the cancelled job (its log line, written
+      // after the watcher saw the CANCELLED status and decided whether to announce it) and after the page's
+      // notification record has caught up: a toast it showed would be in the record by then.
+      await waitUntil(async () => (/job \S+ declined at the confirmation and cancelled on /.test(await vs.extensionHostLog()) ? true : undefined),
+        () => 'no "declined at the confirmation and cancelled" line in the extension host log');
+      await notificationRecordSettled(page);
       assert.deepEqual((await notificationLog(page)).filter((n) => /cancel|ftjob|[0-9a-f]{8}-[0-9a-f]{4}/i.test(n.text)), [], 'no toast about the declined job');
 
       // One step without validation: the minimum charge and the minimum step are explained. Started, it is seen
