@@ -14,6 +14,7 @@ import { errorMessage } from '../../core/errors';
 import { reviewHostToWebviewSchema, reviewWebviewToHostSchema, type ReviewHostToWebview, type ReviewWebviewToHost } from '../../webview/review/reviewMessages';
 import type { LoadedReview, ReviewSource } from './reviewModel';
 import type { ReviewActions } from './reviewActions';
+import { withSource, withoutSource } from './reviewSources';
 
 export const REVIEW_VIEW_TYPE = 'pixtune.review';
 const SOURCES_KEY = 'pixtune.reviewSources';
@@ -72,12 +73,17 @@ export class ReviewPanels implements vscode.Disposable {
   async replace(current: OpenPanel, source: ReviewSource): Promise<void> {
     const key = ReviewPanels.keyOf(source);
     const loaded = await this.load(source, key);
-    await this.remember(key, source);
-    for (const [k, p] of this.panels) if (p === current) this.panels.delete(k);
+    for (const [k, p] of this.panels) {
+      if (p !== current) continue;
+      this.panels.delete(k);
+      this.forget(k);
+    }
     this.panels.get(key)?.panel.dispose();
     current.source = source;
     current.loaded = loaded;
     this.panels.set(key, current);
+    // After the dispose above, whose handler forgot this key's source for the panel it closed.
+    await this.remember(key, source);
     current.panel.title = this.title(loaded);
     this.post(current, { type: 'view', view: loaded.view });
   }
@@ -114,11 +120,12 @@ export class ReviewPanels implements vscode.Disposable {
   }
 
   private async remember(key: string, source: ReviewSource): Promise<void> {
-    const all = { ...(this.state.get<Record<string, unknown>>(SOURCES_KEY) ?? {}) };
-    all[key] = source;
-    // Only the sources of open panels are worth keeping; a long-lived workspace would otherwise collect them.
-    for (const k of Object.keys(all)) if (k !== key && !this.panels.has(k)) delete all[k];
-    await this.state.update(SOURCES_KEY, all);
+    await this.state.update(SOURCES_KEY, withSource(this.state.get<Record<string, unknown>>(SOURCES_KEY) ?? {}, key, source));
+  }
+
+  /** A closed panel's source is not needed again (background tabs not yet restored keep theirs). */
+  private forget(key: string): void {
+    this.state.update(SOURCES_KEY, withoutSource(this.state.get<Record<string, unknown>>(SOURCES_KEY) ?? {}, key)).then(undefined, (err: unknown) => this.log.warn(`review: ${errorMessage(err)}`));
   }
 
   private title(loaded: LoadedReview): string {
@@ -145,7 +152,11 @@ export class ReviewPanels implements vscode.Disposable {
     panel.webview.html = this.html(panel.webview);
     panel.onDidDispose(() => {
       open.abort.abort();
-      for (const [k, p] of this.panels) if (p === open) this.panels.delete(k);
+      for (const [k, p] of this.panels) {
+        if (p !== open) continue;
+        this.panels.delete(k);
+        this.forget(k);
+      }
     });
     panel.webview.onDidReceiveMessage((raw: unknown) => {
       const parsed = reviewWebviewToHostSchema.safeParse(raw);
