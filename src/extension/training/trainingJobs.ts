@@ -5,7 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { UserError } from '../../core/errors';
+import { errorMessage, UserError } from '../../core/errors';
 import { LocalTrainingBackend } from '../../core/jobs/backends/local/localBackend';
 import { RayTrainingBackend } from '../../core/jobs/backends/ray/rayBackend';
 import { RayJobsClient } from '../../core/jobs/backends/ray/rayJobsClient';
@@ -16,6 +16,7 @@ import { jobDetailsModel, type JobDetailsModel } from '../../core/jobs/jobDetail
 import { formatSeconds } from '../../core/jobs/formatJob';
 import { jobRowModel } from '../../core/jobs/jobRowModel';
 import { CommandId } from '../commandIds';
+import { isWorkspaceTrusted, requireTrustedWorkspace } from '../workspaceTrust';
 
 /** Tree element ids: groups, and training jobs ("training:local:local-run-1a2b3c4d"). */
 export const MISTRAL_GROUP = 'group:mistral';
@@ -50,6 +51,8 @@ export class TrainingJobs implements vscode.Disposable {
     const off = this.watcher.onDidChange(() => this.emitter.fire());
     this.subs.push({ dispose: off }, this.emitter);
     this.subs.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('pixtune.ray') && void this.connectRay()));
+    // Restricted Mode sends no token: the cluster is listed once the workspace is trusted.
+    this.subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.connectRay()));
   }
 
   /** The jobs index shared with the CLI (pixtune train --backend local). */
@@ -111,14 +114,22 @@ export class TrainingJobs implements vscode.Disposable {
   /** A Ray backend for `address` (the setting's by default), with its stored token. */
   async rayBackend(address = rayAddressSetting(), onStage?: (s: string) => void): Promise<{ backend: RayTrainingBackend; client: RayJobsClient } | undefined> {
     if (!address || !this.trainer) return undefined;
+    requireTrustedWorkspace();
     const client = new RayJobsClient({ address, token: await this.rayToken(address), tokenAction: 'Run "Pixtune: Set Ray Cluster Token" and try again.' });
     const backend = new RayTrainingBackend({ client, trainerRoot: this.trainer.trainerRoot, storagePath: rayStoragePathSetting(), onStage });
     return { backend, client };
   }
 
+  /** Never rejects: a client that cannot be made (a token for plain http to another machine) is shown in the Ray group. */
   private async connectRay(): Promise<void> {
-    const ray = await this.rayBackend();
-    this.watcher.setBackend('ray', ray?.backend);
+    if (!isWorkspaceTrusted()) return this.watcher.setBackend('ray', undefined);
+    try {
+      const ray = await this.rayBackend();
+      this.watcher.setBackend('ray', ray?.backend);
+    } catch (err) {
+      this.log.warn(`training: Ray: ${errorMessage(err)}`);
+      this.watcher.setBackendError('ray', errorMessage(err));
+    }
   }
 
   // ——— the Fine-tuning Jobs view ———

@@ -48,6 +48,13 @@ export class TrainingJobsWatcher {
     void this.refresh();
   }
 
+  /** The backend could not be made (a token refused for plain http, say): none, and the reason in its group. */
+  setBackendError(kind: BackendKind, message: string): void {
+    this.setBackend(kind, undefined);
+    this.errors.set(kind, message);
+    this.changed.fire();
+  }
+
   backend(kind: BackendKind): TrainingBackend | undefined {
     return this.backends.get(kind);
   }
