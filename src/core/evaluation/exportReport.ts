@@ -44,6 +44,11 @@ function shownPrediction(r: PredictionRecord): string {
   return r.valid && r.predicted !== null ? r.predicted : `${INVALID_LABEL} ${r.raw.slice(0, 60)}`;
 }
 
+/** "p50 / p90 / p99 ms" of a report's latencies (Markdown table, HTML summary). */
+export function latencyText(l: NonNullable<EvaluationReport['latencyMs']>): string {
+  return `${l.p50.toFixed(0)} / ${l.p90.toFixed(0)} / ${l.p99.toFixed(0)} ms`;
+}
+
 export function reportMarkdown(input: ReportExportInput): string {
   const r = input.report;
   const md = escapeMarkdown;
@@ -61,7 +66,7 @@ export function reportMarkdown(input: ReportExportInput): string {
     `| failed requests | ${pct(r.errorRate)} |`,
     `| tokens (prompt / completion) | ${r.tokens.prompt} / ${r.tokens.completion} |`,
     ...(r.cost !== null ? [`| cost | $${r.cost.toFixed(4)} |`] : []),
-    ...(r.latencyMs ? [`| latency p50 / p90 / p99 | ${r.latencyMs.p50.toFixed(0)} / ${r.latencyMs.p90.toFixed(0)} / ${r.latencyMs.p99.toFixed(0)} ms |`] : []),
+    ...(r.latencyMs ? [`| latency p50 / p90 / p99 | ${latencyText(r.latencyMs)} |`] : []),
     '',
     '## Per class',
     '',
@@ -160,7 +165,8 @@ figure.invalid { border-style: dashed; border-color: #c80; } figure img { width:
 .noimg { height: 80px; display: flex; align-items: center; justify-content: center; color: #888; }
 </style></head><body>
 <h1>Evaluation of ${h(input.model)} on ${h(input.title)}</h1>
-<p>${r.total} images answered · accuracy <b>${pct(r.accuracy)}</b> · macro F1 ${num(r.macroF1)} · weighted F1 ${num(r.weightedF1)} · invalid labels ${pct(r.invalidRate)} · unparseable ${pct(r.parseFailureRate)} · failed requests ${pct(r.errorRate)}${r.cost !== null ? ` · cost $${r.cost.toFixed(4)}` : ''}</p>
+<p>${r.total} images answered · accuracy <b>${pct(r.accuracy)}</b> · macro F1 ${num(r.macroF1)} · weighted F1 ${num(r.weightedF1)} · invalid labels ${pct(r.invalidRate)} · unparseable ${pct(r.parseFailureRate)} · failed requests ${pct(r.errorRate)}</p>
+<p>tokens ${r.tokens.prompt} prompt / ${r.tokens.completion} completion${r.cost !== null ? ` · cost $${r.cost.toFixed(4)}` : ''}${r.latencyMs ? ` · latency p50 / p90 / p99 ${latencyText(r.latencyMs)}` : ''}</p>
 <h2>Per class</h2>
 <table><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead><tbody>
 ${rowsPerClass}

@@ -66,7 +66,7 @@ export async function evaluateModel(deps: EvaluateDeps, arg?: unknown): Promise<
   );
   if (!structured) return;
 
-  const { concurrency } = evaluationSettings();
+  const { concurrency, pricePerMillionTokens } = evaluationSettings();
   let result: PredictionResult;
   try {
     result = await vscode.window.withProgress(
@@ -75,7 +75,7 @@ export async function evaluateModel(deps: EvaluateDeps, arg?: unknown): Promise<
         let reported = 0;
         progress.report({ message: 'checking the server and the model…' });
         return runPrediction(
-          { runDir: target.runDir, model: where.model, provider: where.kind, serverUrl: where.serverUrl, apiKey: where.apiKey, mode, concurrency, structuredOutput: structured.value, keyAction: where.kind === 'mistral' ? EXTENSION_KEY_ACTION : 'Run Pixtune: Evaluate Model again and enter the server’s key.' },
+          { runDir: target.runDir, model: where.model, provider: where.kind, serverUrl: where.serverUrl, apiKey: where.apiKey, mode, concurrency, pricePerMillionTokens, structuredOutput: structured.value, keyAction: where.kind === 'mistral' ? EXTENSION_KEY_ACTION : 'Run Pixtune: Evaluate Model again and enter the server’s key.' },
           {
             signal: toAbortSignal(token),
             onProgress: (p) => {

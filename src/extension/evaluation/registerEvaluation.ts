@@ -16,6 +16,7 @@ import { registerCommand } from '../registerCommand';
 import { evaluateModel } from './evaluateModel';
 import { ReviewActions } from './reviewActions';
 import { galleryReview, loadEvaluationReview, type ReviewSource } from './reviewModel';
+import { evaluationSettings } from './evaluationSettings';
 import { REVIEW_VIEW_TYPE, ReviewPanels } from './reviewPanel';
 
 /** Thumbnails are ~5–10 KB: 512 MB holds those of about 50,000–100,000 images. */
@@ -32,7 +33,7 @@ export function registerEvaluation(context: vscode.ExtensionContext, log: vscode
   // Thumbnails live in the extension's global storage: outside every workspace, shared by all of them.
   const thumbnails = new ThumbnailCache({ cacheDir: join(context.globalStorageUri.fsPath, 'thumbnails') });
   const load = async (source: ReviewSource, key: string) => {
-    if (source.kind === 'evaluation') return loadEvaluationReview(source, key);
+    if (source.kind === 'evaluation') return loadEvaluationReview(source, key, undefined, { pricePerMillionTokens: evaluationSettings().pricePerMillionTokens });
     await store.ensureScanned(source.root);
     const dataset = store.get(source.root)?.dataset;
     if (!dataset) throw new UserError('This dataset could not be read.', 'Refresh the Datasets view.');

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { compareEvaluations, type EvaluationComparison } from '../../core/evaluation/compare';
 import { mostConfusedPairs } from '../../core/evaluation/confusedPairs';
 import { suspectedLabelErrors } from '../../core/evaluation/labelErrors';
-import { computeReport } from '../../core/evaluation/metrics';
+import { computeReport, type ReportOptions } from '../../core/evaluation/metrics';
 import { parseAnswer } from '../../core/evaluation/parseAnswer';
 import type { PredictionRecord } from '../../core/evaluation/predictionRecord';
 import { readPredictions } from '../../core/evaluation/predictionsFile';
@@ -44,13 +44,13 @@ export function modelOf(records: readonly PredictionRecord[], file: string): str
   return records.find((r) => r.model)?.model ?? basename(file).replace(/\.jsonl$/, '');
 }
 
-export async function loadEvaluationReview(source: Extract<ReviewSource, { kind: 'evaluation' }>, key: string, signal?: AbortSignal): Promise<LoadedReview> {
+export async function loadEvaluationReview(source: Extract<ReviewSource, { kind: 'evaluation' }>, key: string, signal?: AbortSignal, reportOptions: ReportOptions = {}): Promise<LoadedReview> {
   const manifest = await loadManifest(source.runDir);
   const classes = manifest.classes;
   const read = await readPredictions(source.file, signal);
   // Dataset order (custom_id is the image's index in manifest.json), not the order answers arrived in.
   const records = [...read.records].sort(byDatasetOrder);
-  const report = computeReport(records, classes);
+  const report = computeReport(records, classes, reportOptions);
   const model = modelOf(records, source.file);
   const problems = read.problems.slice(0, 5).map((p) => `${basename(source.file)}: ${p}`);
   if (read.problems.length > 5) problems.push(`…and ${read.problems.length - 5} more lines that could not be read.`);

@@ -127,8 +127,13 @@ function drawHeader(v: ReviewView): void {
         ...figure('Macro F1', r.macroF1.toFixed(3)),
         ...figure('Weighted F1', r.weightedF1.toFixed(3)),
         ...figure('Invalid answers', percent(r.invalidRate)),
+        ...figure('Unparseable', percent(r.parseFailureRate)),
         ...(r.errorRate ? figure('Failed requests', percent(r.errorRate)) : []),
         ...figure('Images', String(r.total)),
+        // Usage is known only for answers that reported it (imported labels have none): shown when there is some.
+        ...(r.tokens.prompt + r.tokens.completion ? figure('Tokens in / out', `${r.tokens.prompt.toLocaleString('en-US')} / ${r.tokens.completion.toLocaleString('en-US')}`) : []),
+        ...(r.cost !== null ? figure('Cost', `$${r.cost.toFixed(r.cost < 1 ? 4 : 2)}`) : []),
+        ...(r.latencyMs ? figure('Latency p50 / p90', `${r.latencyMs.p50.toFixed(0)} / ${r.latencyMs.p90.toFixed(0)} ms`) : []),
       )
     : undefined;
   const actions = v.mode === 'review'

@@ -61,3 +61,10 @@ test('HTML export: self-contained, escaped, thumbnails only as data URLs; CSP fo
   assert.ok(!/<script/i.test(html));
   assert.ok(!/src="http/.test(html) && !/href=/.test(html), 'nothing loads from outside');
 });
+
+test('HTML export: tokens, cost and latency are in the summary', async () => {
+  const recs = ['a', 'b'].map((c, i) => rec(i, c, c, { usage: { prompt_tokens: 1000, completion_tokens: 20 }, latencyMs: 100 * (i + 1) }));
+  const report = computeReport(recs, ['a', 'b'], { pricePerMillionTokens: { prompt: 2, completion: 6 } });
+  const html = await reportHtml({ title: 't', model: 'm', report, classes: ['a', 'b'], records: recs }, async () => undefined);
+  assert.match(html, /tokens 2000 prompt \/ 40 completion · cost \$0\.0042 · latency p50 \/ p90 \/ p99 \d+ \/ \d+ \/ \d+ ms/);
+});

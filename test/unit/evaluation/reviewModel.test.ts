@@ -56,6 +56,12 @@ test('review model: tiles, report, comparison, label errors and the grid filter 
     assert.equal(loaded.otherModel, 'ft:tuned');
     assert.equal(view.tiles.length, testItems.length);
     assert.deepEqual(view.report, computeReport(first, classes));
+    assert.equal(view.report!.cost, null, 'no price set: no cost');
+    // The price from settings reaches the page's report (and so its exports).
+    const price = { pricePerMillionTokens: { prompt: 2, completion: 6 } };
+    const priced = await loadEvaluationReview({ kind: 'evaluation', runDir: run.runDir, file: firstFile }, 'key2', undefined, price);
+    assert.deepEqual(priced.view.report, computeReport(first, classes, price));
+    assert.equal(typeof priced.view.report!.cost, 'number');
     assert.deepEqual(view.tiles.map((t) => t.path), testItems.map((t) => t.path), 'tiles in dataset order');
     assert.deepEqual(view.tiles[1], { name: testItems[1]!.path.split('/').pop(), path: testItems[1]!.path, truth: testItems[1]!.truth, predicted: null, valid: false, said: 'golf course', other: { predicted: testItems[1]!.truth, valid: true } });
     assert.equal(view.tiles[2]!.failed, true);
