@@ -2,28 +2,14 @@
 // CLI beside the extension) would ask every image twice and, in batch mode, pay for two Batch jobs. The
 // lock is predictions/.<slug>.lock, created exclusively with the owner's pid inside; a lock whose
 // process is gone (a crash, a killed window) is stale and taken over.
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors';
+import { tryCreateLockFile } from '../fsutil/fileLock';
 import { isProcessAlive } from '../processAlive';
 
 export function predictionLockPath(file: string): string {
   return join(dirname(file), `.${basename(file, '.jsonl')}.lock`);
-}
-
-async function tryCreate(path: string): Promise<boolean> {
-  try {
-    const fh = await open(path, 'wx');
-    try {
-      await fh.writeFile(`${process.pid}\n`);
-    } finally {
-      await fh.close();
-    }
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
 }
 
 /** Takes the lock of predictions file `file` or says who holds it; resolves to its release. */
@@ -31,7 +17,7 @@ export async function lockPredictions(file: string): Promise<() => Promise<void>
   const path = predictionLockPath(file);
   await mkdir(dirname(path), { recursive: true });
   for (let attempt = 0; ; attempt++) {
-    if (await tryCreate(path)) return () => rm(path, { force: true });
+    if (await tryCreateLockFile(path)) return () => rm(path, { force: true });
     const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
     // An empty lock is one being written this instant: held. Only a dead owner's lock is taken over.
     const held = !Number.isInteger(pid) || pid <= 0 || isProcessAlive(pid);

@@ -58,7 +58,7 @@ export class LocalTrainingBackend implements TrainingBackend {
   private readonly index: LocalJobIndex;
 
   constructor(private readonly opts: LocalBackendOptions) {
-    this.index = new LocalJobIndex(opts.indexFile);
+    this.index = LocalJobIndex.for(opts.indexFile);
   }
 
   async launch(req: LaunchRequest, signal?: AbortSignal): Promise<TrainingJobView> {

@@ -2,10 +2,11 @@
 // (<run>/training/<job id>/pixtune-job.json, written atomically) so that a window reload, another
 // window or the CLI all find the job; plus a small index of job folders so that "list" does not have
 // to search the disk.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../../fsutil/atomicWrite';
+import { withFileLock } from '../../../fsutil/fileLock';
 
 export const LOCAL_JOB_FILE = 'pixtune-job.json';
 
@@ -42,11 +43,25 @@ export async function writeLocalJobRecord(r: LocalJobRecord): Promise<void> {
 
 const indexSchema = z.object({ version: z.literal(1), jobs: z.array(z.object({ id: z.string(), jobDir: z.string() })) });
 
-/** The index of local jobs (id → folder). A broken index is rebuilt from what is added next: the records are the truth. */
+const sharedIndexes = new Map<string, LocalJobIndex>();
+
+/**
+ * The index of local jobs (id → folder). A broken index is rebuilt from what is added next: the records are the truth.
+ * Every add re-reads the file, merges and renames into place under <index>.lock, so the CLI and every window
+ * (each with its own backends) keep each other's entries.
+ */
 export class LocalJobIndex {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly file: string) {}
+
+  /** The one instance of this process for `file`: its adds queue here instead of all polling the lock. */
+  static for(file: string): LocalJobIndex {
+    const key = resolve(file);
+    let index = sharedIndexes.get(key);
+    if (!index) sharedIndexes.set(key, (index = new LocalJobIndex(key)));
+    return index;
+  }
 
   async all(): Promise<{ id: string; jobDir: string }[]> {
     try {
@@ -57,12 +72,15 @@ export class LocalJobIndex {
     }
   }
 
-  /** Adds a job; writes are serialised so two launches in one process do not lose each other. */
+  /** Adds a job: serialised in this process, and locked against other processes between read and rename. */
   add(id: string, jobDir: string): Promise<void> {
     const next = this.queue.then(async () => {
-      const jobs = (await this.all()).filter((j) => j.id !== id);
-      jobs.push({ id, jobDir });
-      await writeFileAtomic(this.file, JSON.stringify({ version: 1, jobs }, null, 2) + '\n');
+      await mkdir(dirname(this.file), { recursive: true });
+      await withFileLock(`${this.file}.lock`, async () => {
+        const jobs = (await this.all()).filter((j) => j.id !== id);
+        jobs.push({ id, jobDir });
+        await writeFileAtomic(this.file, JSON.stringify({ version: 1, jobs }, null, 2) + '\n');
+      });
     });
     this.queue = next.catch(() => undefined);
     return next;
