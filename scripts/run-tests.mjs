@@ -33,7 +33,8 @@ if (!existsSync('node_modules/esbuild') || !existsSync('node_modules/sharp')) ru
 if (suites.some((s) => s === 'e2e' || s === 'integration') && !process.env.PIXTUNE_SKIP_SETUP) run('bash', ['scripts/setup-e2e.sh']);
 // The trainer's Python environment (cached; a fresh install takes minutes). Its tests fail, not skip, without it.
 // (e2e too: its training test runs the real trainer on a tiny model.)
-if (suites.some((s) => s === 'trainer' || s === 'e2e') && !process.env.PIXTUNE_SKIP_SETUP) run('bash', ['scripts/setup-python.sh']);
+// --dev with the trainer suite: its pytest and ruff (requirements-dev.txt), which users' environments do not get.
+if (suites.some((s) => s === 'trainer' || s === 'e2e') && !process.env.PIXTUNE_SKIP_SETUP) run('bash', ['scripts/setup-python.sh', ...(suites.includes('trainer') ? ['--dev'] : [])]);
 
 if (!args.includes('--no-build')) {
   run('node', ['esbuild.js']);
@@ -42,7 +43,7 @@ if (!args.includes('--no-build')) {
 // The Python trainer's own suite (test/trainer, pytest on tiny models) with the managed venv's interpreter, ruff
 // first. Any non-zero exit fails, pytest's 5 ("no tests collected") included.
 function runTrainerPytest() {
-  const setup = spawnSync('bash', ['scripts/setup-python.sh', '--print-python'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const setup = spawnSync('bash', ['scripts/setup-python.sh', '--dev', '--print-python'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (setup.status !== 0) process.exit(setup.status ?? 1);
   const python = setup.stdout.trim().split('\n').pop();
   console.log('\n== trainer pytest (test/trainer) ==');

@@ -4,10 +4,12 @@
 # interpreter's version and any local torch wheel used. A marker file written last makes reruns take about a second;
 # an environment without it (an install that was interrupted) is removed and built again.
 #
-# Usage: scripts/setup-python.sh [--print-python | --check]
+# Usage: scripts/setup-python.sh [--print-python | --check] [--dev]
 #   (no flag)        set up if needed; progress on stderr, a summary then the interpreter path on stdout
 #   --print-python   set up if needed; stdout holds only the interpreter path (its last and only line)
 #   --check          set up nothing: exit 0 and print the path when the environment is ready, exit 1 otherwise
+#   --dev            also the developer tools of requirements-dev.txt (pytest, ruff), for the trainer's own tests;
+#                    they go into the same environment (users' and CI's share it) behind a marker keyed by that file
 #
 # Environment: PIXTUNE_CACHE (cache root), PIXTUNE_PYTHON (base interpreter, default python3).
 # pip's own configuration applies (index, certificates, find-links). When a find-links folder holds a torch wheel
@@ -20,11 +22,16 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 REQUIREMENTS="${PIXTUNE_REQUIREMENTS:-$ROOT/src/trainer/requirements.txt}"
 CACHE_ROOT="${PIXTUNE_CACHE:-$HOME/.cache/pixtune}"
 BASE_PYTHON="${PIXTUNE_PYTHON:-python3}"
-MODE="${1:-}"
-case "$MODE" in
-  "" | --print-python | --check) ;;
-  *) echo "setup-python.sh: unknown option $MODE (expected --print-python or --check)" >&2; exit 2 ;;
-esac
+DEV_REQUIREMENTS="${PIXTUNE_DEV_REQUIREMENTS:-$(dirname "$REQUIREMENTS")/requirements-dev.txt}"
+MODE=""
+DEV=""
+for arg in "$@"; do
+  case "$arg" in
+    --dev) DEV=1 ;;
+    --print-python | --check) [[ -z "$MODE" ]] || { echo "setup-python.sh: give only one of --print-python and --check" >&2; exit 2; }; MODE="$arg" ;;
+    *) echo "setup-python.sh: unknown option $arg (expected --print-python, --check or --dev)" >&2; exit 2 ;;
+  esac
+done
 
 log() { printf '[setup-python] %s\n' "$*" >&2; }
 die() { printf '[setup-python] error: %s\n' "$*" >&2; exit 1; }
@@ -53,12 +60,17 @@ HASH="$( { cat "$REQUIREMENTS"; echo "python $PY_VERSION"; echo "torch-wheel $(b
 VENV="$CACHE_ROOT/venv-$HASH"
 PYTHON="$VENV/bin/python"
 MARKER="$VENV/.pixtune-setup-complete"
+if [[ -n "$DEV" ]]; then
+  [[ -f "$DEV_REQUIREMENTS" ]] || die "no developer requirements at $DEV_REQUIREMENTS"
+  DEV_MARKER="$VENV/.pixtune-dev-$(sha256sum <"$DEV_REQUIREMENTS" | cut -c1-12)"
+fi
 
 is_ready() { [[ -f "$MARKER" && -x "$PYTHON" ]]; }
+dev_ready() { [[ -z "$DEV" || -f "$DEV_MARKER" ]]; }
 
 if [[ "$MODE" == "--check" ]]; then
-  if is_ready; then echo "$PYTHON"; exit 0; fi
-  log "the trainer environment is not set up ($VENV); run scripts/setup-python.sh"
+  if is_ready && dev_ready; then echo "$PYTHON"; exit 0; fi
+  log "the trainer environment is not set up ($VENV${DEV:+, with the developer tools}); run scripts/setup-python.sh${DEV:+ --dev}"
   exit 1
 fi
 
@@ -93,12 +105,23 @@ else
   "$PYTHON" -m pip check >&2 || die "pip reports broken requirements in $VENV"
   "$PYTHON" - >&2 <<'PY' || die "the environment at $VENV is incomplete (an import failed; see above)"
 import importlib
-for name in ("torch", "transformers", "peft", "accelerate", "safetensors", "mistral_common", "cv2", "ray", "PIL", "pytest"):
+for name in ("torch", "transformers", "peft", "accelerate", "safetensors", "mistral_common", "cv2", "ray", "PIL"):
     importlib.import_module(name)
 from transformers import LlavaForConditionalGeneration, Mistral3ForConditionalGeneration, PixtralVisionConfig  # noqa: F401
 PY
   date -u +%Y-%m-%dT%H:%M:%SZ >"$MARKER"
   log "ready in $(( $(date +%s) - started )) s: $VENV"
+fi
+
+if ! dev_ready; then
+  log "installing the developer tools ($DEV_REQUIREMENTS)"
+  "$PYTHON" -m pip install --progress-bar off -r "$DEV_REQUIREMENTS" 2>&1 \
+    | grep --line-buffered -E '^(Collecting|Successfully|ERROR|error)' | sed -u 's/^/[setup-python] pip: /' >&2 \
+    || true
+  "$PYTHON" -m pip check >&2 || die "pip reports broken requirements in $VENV"
+  { "$PYTHON" -c 'import pytest' && "$PYTHON" -m ruff --version >/dev/null; } >&2 || die "the developer tools did not install into $VENV (see above)"
+  rm -f "$VENV"/.pixtune-dev-*
+  date -u +%Y-%m-%dT%H:%M:%SZ >"$DEV_MARKER"
 fi
 
 if [[ "$MODE" != "--print-python" ]]; then

@@ -43,3 +43,14 @@ def test_check_installs_nothing_and_a_local_torch_wheel_is_its_own_environment(t
 
     done = setup("--frobnicate")
     assert done.returncode == 2 and "unknown option" in done.stderr
+    done = setup("--check", "--print-python")
+    assert done.returncode == 2 and "only one of" in done.stderr
+
+
+def test_dev_tools_are_a_layer_of_their_own(tmp_path: Path) -> None:
+    # pytest and ruff are not in users' requirements; --dev asks for them (this suite's own environment has them).
+    requirements = (ROOT / "src" / "trainer" / "requirements.txt").read_text()
+    assert "pytest" not in requirements and "ruff" not in requirements
+    assert setup("--check", "--dev").returncode == 0  # this suite runs in the --dev environment
+    done = setup("--check", "--dev", PIXTUNE_CACHE=str(tmp_path / "cache"))
+    assert done.returncode == 1 and "scripts/setup-python.sh --dev" in done.stderr
