@@ -6,7 +6,7 @@ import { UsageError, UserError } from '../core/errors';
 import { checkCapacity, identifyModel, multiNodeStorageWarning, type CapacityReport, type Precision } from '../core/jobs/backends/capacityCheck';
 import { localTarget, localTrainerEnv, rayTarget, weightBytes } from '../core/jobs/backends/capacityProbe';
 import { isTerminalTrainingStatus, trainingHyperparametersSchema, type BackendKind, type TrainingBackend, type TrainingJobView } from '../core/jobs/backends/trainingBackend';
-import { predictLocally, trainedModelName } from '../core/jobs/backends/trainerPredict';
+import { clusterAnswersHere, predictLocally, trainedModelName } from '../core/jobs/backends/trainerPredict';
 import { parseCliArgs, parseNumberOption, printJson, type CliIO, type Subcommand } from './common';
 import { openBackend, parseBackend, type OpenedBackend } from './trainer';
 
@@ -197,11 +197,8 @@ export async function runTrainerPredict(v: { run: string; backend?: string; 'bas
     return { file, model };
   }
   io.err(`Running predict for ${model} on ${opened.ray!.client.address}…`);
-  const { jobId, outputFile } = await opened.ray!.backend.predict(req, io.signal);
-  if (!(await stat(outputFile).then((s) => s.isFile(), () => false))) {
-    throw new UserError(`The answers are on the cluster at ${outputFile} (job ${jobId}), which this machine cannot read.`, `Copy the file here and run: pixtune predict --run ${v.run} --import <file> --model ${model}`);
-  }
-  return { file: outputFile, model };
+  const answers = await opened.ray!.backend.predict(req, io.signal);
+  return { file: await clusterAnswersHere(answers, `Copy the file here and run: pixtune predict --run ${v.run} --import <file> --model ${model}`), model };
 }
 
 /** `jobs list|get|stop|resume|logs --backend local|ray`: handed over by src/cli/jobs.ts. */

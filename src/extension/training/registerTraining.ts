@@ -3,7 +3,7 @@
 // trainer's predict and hands the answers to Evaluate Model's import (one parser for every prediction).
 import * as vscode from 'vscode';
 import type { TrainingJobView } from '../../core/jobs/backends/trainingBackend';
-import { predictLocally, trainedModelName } from '../../core/jobs/backends/trainerPredict';
+import { clusterAnswersHere, predictLocally, trainedModelName } from '../../core/jobs/backends/trainerPredict';
 import { trainingJobKey } from '../../core/jobs/backends/trainingJobsWatcher';
 import { UserError } from '../../core/errors';
 import { notice, plainForNotification } from '../../core/text/notificationText';
@@ -95,7 +95,7 @@ export function registerTraining(context: vscode.ExtensionContext, log: vscode.L
       }
       const ray = await training.rayBackend(v.location);
       if (!ray) throw new UserError('The Ray cluster is not connected.');
-      return (await ray.backend.predict(req, signal)).outputFile;
+      return clusterAnswersHere(await ray.backend.predict(req, signal), `Copy the file to this machine, then run Pixtune: Evaluate Model, choose Import predictions… and pick it (model ${name}).`);
     });
     // Evaluate Model imports the answers (its one parser), writes the predictions file and opens the review.
     await vscode.commands.executeCommand(CommandId.evaluateModel, { runDir: v.runDir, importFiles: [file], model: name });

@@ -1,10 +1,11 @@
-// The trainer's predict (base model + LoRA adapter over the run's test.batch.jsonl) on this machine or on a Ray
-// cluster. It writes answers in the Mistral Batch API output format; the evaluation core imports that file
+// The trainer's predict (base model + LoRA adapter over the run's test batch, every part of it when written in
+// parts) on this machine or on a Ray cluster. It writes answers in the Mistral Batch API output format; the evaluation core imports that file
 // (importPredictions), so labels are parsed by the same one parser as every other prediction.
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UserError } from '../../errors';
+import { loadManifest, testBatchFiles } from '../../evaluation/runContext';
 import { writeFileAtomic } from '../../fsutil/atomicWrite';
 import { logTail } from './trainingBackend';
 
@@ -26,8 +27,22 @@ export function trainedModelName(baseModel: string, adapter: string | undefined)
   return `${base}+${name}`;
 }
 
-export function predictConfig(r: TrainerPredictRequest, testFile: string, outputFile: string): Record<string, unknown> {
-  return { test_file: testFile, base_model: r.baseModel, adapter_dir: r.adapter ?? null, output_file: outputFile, max_new_tokens: r.maxNewTokens ?? 96, model_name: trainedModelName(r.baseModel, r.adapter) };
+/** The run's test batch files (test.batch.jsonl, or its parts), named by manifest.json and resolved inside the run. */
+export async function predictTestFiles(runDir: string): Promise<string[]> {
+  return testBatchFiles(runDir, await loadManifest(runDir));
+}
+
+/**
+ * The answers of a predict that ran on a Ray cluster, when this machine can read them (shared storage, a one-node
+ * cluster); otherwise a clear message with how to bring them here (`howToImport`) instead of a raw ENOENT.
+ */
+export async function clusterAnswersHere(answers: { jobId: string; outputFile: string }, howToImport: string): Promise<string> {
+  if (await stat(answers.outputFile).then((s) => s.isFile(), () => false)) return answers.outputFile;
+  throw new UserError(`The answers are on the cluster at ${answers.outputFile} (job ${answers.jobId}), which this machine cannot read.`, howToImport);
+}
+
+export function predictConfig(r: TrainerPredictRequest, testFiles: string[], outputFile: string): Record<string, unknown> {
+  return { test_file: testFiles, base_model: r.baseModel, adapter_dir: r.adapter ?? null, output_file: outputFile, max_new_tokens: r.maxNewTokens ?? 96, model_name: trainedModelName(r.baseModel, r.adapter) };
 }
 
 /**
@@ -40,7 +55,7 @@ export async function predictLocally(r: TrainerPredictRequest, env: { python: st
   await mkdir(rawDir, { recursive: true });
   const outputFile = join(rawDir, `${name}.jsonl`);
   const configFile = join(rawDir, `${name}.config.json`);
-  await writeFileAtomic(configFile, JSON.stringify(predictConfig(r, join(r.runDir, 'test.batch.jsonl'), outputFile), null, 2) + '\n');
+  await writeFileAtomic(configFile, JSON.stringify(predictConfig(r, await predictTestFiles(r.runDir), outputFile), null, 2) + '\n');
   await new Promise<void>((resolve, reject) => {
     const child = spawn(env.python, ['-m', 'pixtune_trainer', 'predict', '--config', configFile], {
       env: { ...process.env, PYTHONPATH: [env.trainerRoot, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1' },

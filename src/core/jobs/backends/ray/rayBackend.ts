@@ -4,12 +4,12 @@
 // from Ray — the job's status and the trainer's JSON-line events in its log. Jobs carry their Pixtune
 // facts in Ray's job metadata, so a list from any machine finds them and a resume needs nothing local.
 import { randomBytes } from 'node:crypto';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { UserError } from '../../../errors';
 import { findRunFiles, runDisplayName } from '../../runFolderFiles';
 import { readTrainerEvents } from '../trainerEvents';
 import { shownHyperparameters, trainerConfig, type TrainerConfig } from '../trainerConfig';
-import { predictConfig, type TrainerPredictRequest } from '../trainerPredict';
+import { predictConfig, predictTestFiles, type TrainerPredictRequest } from '../trainerPredict';
 import { logTail, type LaunchRequest, type TrainingArtefacts, type TrainingBackend, type TrainingJobView, type TrainingStatus } from '../trainingBackend';
 import { oneGpuWhenPresent, trainingEntrypointResources } from './entrypointResources';
 import { RayError, RayJobsClient, type RayJobDetails } from './rayJobsClient';
@@ -29,6 +29,8 @@ export interface RayBackendOptions {
 }
 
 export const DEFAULT_RAY_STORAGE_PATH = '/tmp/pixtune-jobs';
+/** Ended jobs whose logs are kept in memory (a resumed training's chain, the jobs in view). */
+const ENDED_LOGS_KEPT = 32;
 
 /** Stands for the job's working_dir in a config; the entrypoint puts the real path in ($PWD, where Ray unpacked it). */
 const WORKDIR = '@PIXTUNE_WORKDIR@';
@@ -70,6 +72,7 @@ function trainingIdFor(runDir: string): string {
 export class RayTrainingBackend implements TrainingBackend {
   readonly kind = 'ray' as const;
   private readonly client: RayJobsClient;
+  private readonly endedLogs = new Map<string, { log: string; resumeOf?: string }>();
 
   constructor(private readonly opts: RayBackendOptions) {
     this.client = opts.client;
@@ -162,19 +165,38 @@ export class RayTrainingBackend implements TrainingBackend {
 
   async get(id: string, signal?: AbortSignal): Promise<TrainingJobView> {
     const details = await this.client.get(id, signal);
-    let log = await this.client.logs(id, signal);
+    let log = await this.jobLog(id, details, signal);
     // A resumed training shows the whole curve: the earlier jobs' steps first (a later job's step wins).
     const before = details.metadata?.[META.resumeOf];
     if (before) log = (await this.earlierLogs(before, signal)) + '\n' + log;
     return this.view(details, log);
   }
 
+  /**
+   * A job's log. Ray's REST API only hands out the whole log, so a running job's is read again on each poll;
+   * an ended job's log no longer changes and is kept (a few, by id), so polls and a resumed job's earlier
+   * attempts do not download it again.
+   */
+  private async jobLog(id: string, details: RayJobDetails, signal?: AbortSignal): Promise<string> {
+    const kept = this.endedLogs.get(id);
+    if (kept) return kept.log;
+    const log = await this.client.logs(id, signal);
+    if (details.status === 'SUCCEEDED' || details.status === 'FAILED' || details.status === 'STOPPED') {
+      this.endedLogs.set(id, { log, resumeOf: details.metadata?.[META.resumeOf] });
+      if (this.endedLogs.size > ENDED_LOGS_KEPT) this.endedLogs.delete(this.endedLogs.keys().next().value!);
+    }
+    return log;
+  }
+
   private async earlierLogs(id: string, signal?: AbortSignal, depth = 0): Promise<string> {
     if (depth > 20) return '';
     try {
-      const d = await this.client.get(id, signal);
-      const own = await this.client.logs(id, signal);
-      const prev = d.metadata?.[META.resumeOf];
+      let kept = this.endedLogs.get(id);
+      if (!kept) {
+        const d = await this.client.get(id, signal);
+        kept = { log: await this.jobLog(id, d, signal), resumeOf: d.metadata?.[META.resumeOf] };
+      }
+      const { log: own, resumeOf: prev } = kept;
       return (prev ? (await this.earlierLogs(prev, signal, depth + 1)) + '\n' : '') + own;
     } catch (err) {
       // A deleted predecessor only shortens the curve.
@@ -203,7 +225,7 @@ export class RayTrainingBackend implements TrainingBackend {
 
   async artefacts(id: string, signal?: AbortSignal): Promise<TrainingArtefacts> {
     const d = await this.client.get(id, signal);
-    const events = readTrainerEvents(await this.client.logs(id, signal));
+    const events = readTrainerEvents(await this.jobLog(id, d, signal));
     const outputDir = d.metadata?.[META.outputDir];
     const adapter = events.adapterDir ?? (d.status === 'SUCCEEDED' && outputDir ? `${outputDir}/adapter` : undefined);
     return {
@@ -221,7 +243,9 @@ export class RayTrainingBackend implements TrainingBackend {
    * are on the cluster (the storage path): on shared storage or a one-node cluster this machine can import them.
    */
   async predict(req: TrainerPredictRequest, signal?: AbortSignal, pollMs = 1000): Promise<{ jobId: string; outputFile: string }> {
-    const entries = [...(await trainerEntries(this.opts.trainerRoot)), { source: join(req.runDir, 'test.batch.jsonl'), name: 'data/test.batch.jsonl' }];
+    // Every part of a test batch written in parts goes up, each under its own name.
+    const testNames = (await predictTestFiles(req.runDir)).map((source, i) => ({ source, name: `data/test-${i}-${basename(source)}` }));
+    const entries = [...(await trainerEntries(this.opts.trainerRoot)), ...testNames];
     const pkg = await buildWorkingDirPackage(entries, signal);
     try {
       if (!(await this.client.packageExists(pkg.uri, signal))) await this.client.uploadPackage(pkg.uri, pkg.zipPath, signal);
@@ -230,7 +254,7 @@ export class RayTrainingBackend implements TrainingBackend {
     }
     const outputDir = `${(this.opts.storagePath ?? DEFAULT_RAY_STORAGE_PATH).replace(/\/+$/, '')}/predict-${randomBytes(4).toString('hex')}`;
     const outputFile = `${outputDir}/predictions.jsonl`;
-    const config = JSON.stringify(predictConfig(req, `${WORKDIR}/data/test.batch.jsonl`, outputFile));
+    const config = JSON.stringify(predictConfig(req, testNames.map((t) => `${WORKDIR}/${t.name}`), outputFile));
     const python = this.opts.python ?? 'python';
     const gpu = await oneGpuWhenPresent(this.client, signal);
     const id = await this.client.submit(
