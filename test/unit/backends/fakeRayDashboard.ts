@@ -1,5 +1,5 @@
 // A stand-in for a Ray cluster's dashboard: the Jobs REST endpoints RayJobsClient calls (packages, submit, job,
-// logs, stop; the cluster status of a CPU-only cluster), answering as Ray's job server does, with jobs whose status and log the test sets. It lets unit
+// logs, stop; the cluster status, CPU-only unless `gpus` is set), answering as Ray's job server does, with jobs whose status and log the test sets. It lets unit
 // tests drive the Ray backend's own code (packaging, configs, log reading) without starting a cluster, and
 // counts the log downloads. test/trainer-ts/rayBackend.test.ts runs the same backend against a real Ray head.
 import { createServer, type IncomingMessage } from 'node:http';
@@ -15,6 +15,8 @@ export interface FakeRayDashboard {
   logDownloads: string[];
   /** The status a submitted job gets. */
   submitStatus: RayJobDetails['status'];
+  /** GPUs in the cluster status (0: a CPU-only cluster). */
+  gpus: number;
   close(): Promise<void>;
 }
 
@@ -25,7 +27,7 @@ async function body(req: IncomingMessage): Promise<Buffer> {
 }
 
 export async function startFakeRayDashboard(): Promise<FakeRayDashboard> {
-  const fake = { packages: new Map(), jobs: new Map(), submitted: [], logDownloads: [], submitStatus: 'SUCCEEDED' } as unknown as FakeRayDashboard;
+  const fake = { packages: new Map(), jobs: new Map(), submitted: [], logDownloads: [], submitStatus: 'SUCCEEDED', gpus: 0 } as unknown as FakeRayDashboard;
   const server = createServer((req, res) => {
     void body(req).then((data) => {
       const send = (status: number, value: unknown) => {
@@ -38,7 +40,7 @@ export async function startFakeRayDashboard(): Promise<FakeRayDashboard> {
         if (req.method === 'PUT') fake.packages.set(pkg[1]!, data);
         return fake.packages.has(pkg[1]!) ? send(200, {}) : send(404, { error: 'package not found' });
       }
-      if (path === '/api/cluster_status') return send(200, { data: { clusterStatus: { loadMetricsReport: { usage: { CPU: [0, 4] } } } } });
+      if (path === '/api/cluster_status') return send(200, { data: { clusterStatus: { loadMetricsReport: { usage: { CPU: [0, 4], ...(fake.gpus ? { GPU: [0, fake.gpus] } : {}) } } } } });
       if (path === '/api/jobs/' && req.method === 'POST') {
         const r = JSON.parse(data.toString()) as RaySubmitRequest;
         const id = r.submission_id ?? `raysubmit_${fake.submitted.length}`;
