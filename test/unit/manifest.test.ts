@@ -61,7 +61,7 @@ test('activation events the implicit ones do not cover are declared: job links i
   for (const viewType of serializers) assert.ok(events.includes(`onWebviewPanel:${viewType}`), `missing onWebviewPanel:${viewType}: its panels would not come back after a reload`);
 });
 
-test('workspace trust: limited support, and every setting that picks a server, key, path or program is restricted and machine-scoped', () => {
+test('workspace trust: limited support, and every setting that picks a server, key, path or program is restricted and application-scoped', () => {
   const trust = pkg.capabilities?.untrustedWorkspaces;
   assert.equal(trust?.supported, 'limited');
   assert.equal(typeof pkg.capabilities?.virtualWorkspaces?.supported, 'boolean', 'virtualWorkspaces must be declared');
@@ -71,7 +71,10 @@ test('workspace trust: limited support, and every setting that picks a server, k
   assert.ok(sensitive.includes('pixtune.serverUrl'));
   for (const name of sensitive) {
     assert.ok(restricted.has(name), `${name} must be in capabilities.untrustedWorkspaces.restrictedConfigurations`);
-    assert.ok(['machine', 'application'].includes(properties[name]!.scope ?? ''), `${name} must be "scope": "machine" so a cloned workspace cannot set it`);
+    // "application": only user settings can set it, never a workspace or folder. Not "machine": in a remote window
+    // (Remote-SSH, WSL, code-server) VS Code then ignores the user's value and reads only the remote's settings, so a
+    // server URL set in user settings silently falls back to the default (seen as a reload that lost the sandbox).
+    assert.equal(properties[name]!.scope, 'application', `${name} must be "scope": "application" so a cloned workspace cannot set it and remote windows honour it`);
   }
 });
 

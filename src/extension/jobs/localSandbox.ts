@@ -1,5 +1,5 @@
 // Pixtune: Start Local Sandbox — runs the Mistral-compatible sandbox inside the extension host,
-// points Pixtune at it (user settings: pixtune.serverUrl is machine-scoped) and stores its key for that URL, so the whole loop can be
+// points Pixtune at it (user settings: pixtune.serverUrl is application-scoped) and stores its key for that URL, so the whole loop can be
 // rehearsed for free. The UI labels it "Sandbox" everywhere.
 // The sandbox lives in the extension host, so a window reload stops it. workspaceState remembers the
 // URL we set (and its port): on activation, if pixtune.serverUrl is still that URL, the sandbox is
@@ -83,7 +83,7 @@ export class LocalSandbox implements vscode.Disposable {
     }
     await this.adopt(s);
     const url = s.url;
-    // pixtune.serverUrl is machine-scoped (a cloned workspace must not redirect the key): user settings.
+    // pixtune.serverUrl is application-scoped (a cloned workspace must not redirect the key): user settings.
     await vscode.workspace.getConfiguration('pixtune').update('serverUrl', url, vscode.ConfigurationTarget.Global);
     void vscode.window
       .showInformationMessage(notice`The local sandbox is running at ${url} (not Mistral: nothing is billed). Pixtune uses it now (user setting pixtune.serverUrl).`, 'Show Jobs')

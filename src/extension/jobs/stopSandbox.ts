@@ -23,7 +23,7 @@ export async function stopSandbox(sandbox: LocalSandbox, state: vscode.Memento, 
   await state.update(SANDBOX_MEMORY_KEY, undefined);
   if (pointsAtSandbox) {
     await access.clearKey(configured).catch((err: unknown) => log.warn(`sandbox: cannot delete the stored key of ${configured}: ${errorMessage(err)}`));
-    // The setting is machine-scoped (user settings): removing it there falls back to the Mistral default.
+    // The setting is application-scoped (user settings): removing it there falls back to the Mistral default.
     await vscode.workspace.getConfiguration('pixtune').update('serverUrl', undefined, vscode.ConfigurationTarget.Global);
   }
   const now = access.serverUrl();
