@@ -43,7 +43,7 @@ async function resolveRunDir(arg: unknown): Promise<string | undefined> {
     dirs.map(async (dir) => ({ label: runDisplayName(dir), detail: vscode.workspace.asRelativePath(dir), dir, mtime: (await vscode.workspace.fs.stat(vscode.Uri.file(dir))).mtime })),
   );
   items.sort((a, b) => b.mtime - a.mtime);
-  const pick = await vscode.window.showQuickPick(items, { title: 'Launch Fine-Tuning (1/5): prepared run', placeHolder: 'Pick the run folder whose train.jsonl to train on' });
+  const pick = await vscode.window.showQuickPick(items, { title: 'Launch Fine-Tuning (1/5): prepared run', placeHolder: 'Pick the run folder whose train.jsonl to train on', ignoreFocusOut: true });
   return pick?.dir;
 }
 
