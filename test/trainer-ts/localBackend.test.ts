@@ -33,9 +33,13 @@ after(async () => {
   }
 });
 
+// Long enough that the stop lands mid-run on a fast, idle machine too (a tiny-model step can take 60 ms there, and 6
+// steps ended before the stop was sent), short enough to resume to the end on a loaded one.
+const STEPS = 40;
+
 test('launch, follow after a reload, stop with a checkpoint, resume to the end', { timeout: 300_000 }, async () => {
   const first = backend();
-  const launched = await first.launch({ runDir, baseModel: model, hyperparameters: { max_steps: 6, checkpoint_every: 1, learning_rate: 1e-3, lora_rank: 4, workers: 1, gpus_per_worker: 0 } });
+  const launched = await first.launch({ runDir, baseModel: model, hyperparameters: { max_steps: STEPS, checkpoint_every: 1, learning_rate: 1e-3, lora_rank: 4, workers: 1, gpus_per_worker: 0 } });
   assert.equal(launched.backend, 'local');
   assert.match(launched.id, /^local-run-[0-9a-f]{8}$/);
   // The record lives in the run folder.
@@ -50,7 +54,7 @@ test('launch, follow after a reload, stop with a checkpoint, resume to the end',
   assert.deepEqual((await reloaded.list()).map((v) => v.id), [launched.id]);
   // The existing jobs tree shows it through the backend-neutral adapter.
   const row = jobRowModel(toFineTuningJob(running), Date.now());
-  assert.match(row.description, /^Running · .* · step \d+\/6 · loss /);
+  assert.match(row.description, new RegExp(`^Running · .* · step \\d+/${STEPS} · loss `));
   assert.match(row.contextValue, /cancellable/);
 
   await reloaded.stop(launched.id);
@@ -58,14 +62,14 @@ test('launch, follow after a reload, stop with a checkpoint, resume to the end',
   assert.equal(stopped.status, 'CANCELLED', JSON.stringify(stopped));
   assert.equal(stopped.resumable, true);
   const stoppedAt = stopped.step!;
-  assert.ok(stoppedAt >= 1 && stoppedAt < 6, `stopped at step ${stoppedAt}`);
+  assert.ok(stoppedAt >= 1 && stoppedAt < STEPS, `stopped at step ${stoppedAt}`);
   assert.ok((await stat(join(runDir, 'training', launched.id, 'checkpoints', `step-${stoppedAt}`))).isDirectory());
 
   const resumed = await reloaded.resume(launched.id);
   assert.equal(resumed.id, launched.id);
   const done = await waitFor(() => backend().get(launched.id), (v) => isTerminalTrainingStatus(v.status), 180_000, 'the resumed run');
   assert.equal(done.status, 'SUCCESS', JSON.stringify(done));
-  assert.deepEqual(done.metrics.map((m) => m.step), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(done.metrics.map((m) => m.step), Array.from({ length: STEPS }, (_, i) => i + 1));
   assert.ok(done.adapter && (await stat(join(done.adapter, 'adapter_config.json'))).isFile());
   const artefacts = await backend().artefacts(launched.id);
   assert.equal(artefacts.adapter, done.adapter);
