@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--config", required=True, help="predict config JSON")
     env = sub.add_parser("env", help="versions, CUDA and GPUs of this machine")
     env.add_argument("--json", action="store_true", help="one JSON document")
+    env.add_argument("--model", help="a base model (hub id or folder): also report whether this machine can load it")
     return parser
 
 
@@ -127,10 +128,10 @@ def predict(config_path: str) -> int:
         return _fail(None, _describe(e))
 
 
-def environment(as_json: bool) -> int:
+def environment(as_json: bool, model: str | None = None) -> int:
     from .environment import describe_environment
 
-    info = describe_environment()
+    info = describe_environment(model)
     if as_json:
         print(json.dumps(info))
     else:
@@ -145,4 +146,4 @@ def main(argv: list[str] | None = None) -> int:
         return train(args.config)
     if args.command == "predict":
         return predict(args.config)
-    return environment(args.json)
+    return environment(args.json, args.model)

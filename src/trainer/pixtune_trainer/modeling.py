@@ -19,6 +19,7 @@ from transformers import AutoConfig, LlavaForConditionalGeneration, Mistral3ForC
 from transformers.utils import logging as transformers_logging
 
 from .config import TrainConfig
+from .model_source import as_local_path
 
 # Our stderr is a log a user reads (and the job log on Ray): no per-load progress bars, no deprecation notice that
 # PEFT triggers inside transformers on every run.
@@ -39,10 +40,10 @@ class ModelError(Exception):
 
 def resolve_model_dir(base_model: str) -> Path:
     """A local folder as is; a Hugging Face id through the hub cache (downloaded once, when the machine can)."""
-    local = Path(base_model).expanduser()
-    if local.is_dir():
-        return local
-    if local.is_absolute() or base_model.startswith("."):
+    local = as_local_path(base_model)  # the same reading as the capacity check's `env --model` (model_source.py)
+    if local is not None:
+        if local.is_dir():
+            return local
         raise ModelError(f"base model folder {base_model} does not exist.")
     try:
         from huggingface_hub import snapshot_download

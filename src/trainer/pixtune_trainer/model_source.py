@@ -1,0 +1,125 @@
+"""Where the base model comes from, seen from the machine that trains: a folder here, a Hugging Face id already in
+this machine's hub cache, or a hub id the hub must serve. `env --json --model` reports it before a run starts
+(CONTRACT.md), so an id the target cannot fetch is said before the job, not an hour into it; `resolve_model_dir`
+uses the same reading of what is a path."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+from typing import Any
+
+# Asking the hub whether a model exists: a few seconds when it answers, at once when DNS fails; 10 s at most.
+HUB_TIMEOUT_SECONDS = 10.0
+
+
+def as_local_path(base_model: str) -> Path | None:
+    """The base model as a folder path when it is one or looks like one (absolute, ./, ../, ~); None for a hub id.
+
+    A relative name that is not a folder here ("org/name") is a Hugging Face id, as transformers reads it."""
+    local = Path(base_model).expanduser()
+    if local.is_dir() or local.is_absolute() or base_model.startswith((".", "~")):
+        return local
+    return None
+
+
+def _result(kind: str, ok: bool, detail: str) -> dict[str, Any]:
+    return {"kind": kind, "ok": ok, "detail": detail}
+
+
+def _host() -> str:
+    """Named in every detail: on Ray the probe runs on a cluster node, not on the machine that reads the message."""
+    return f"the machine {platform.node()}" if platform.node() else "the training machine"
+
+
+def _local_source(path: Path, base_model: str) -> dict[str, Any]:
+    if not path.exists():
+        return _result("missing", False, f"The model folder {base_model} does not exist on {_host()}.")
+    if not path.is_dir():
+        return _result("not-a-model", False, f"{base_model} on {_host()} is a file, not a model folder.")
+    if not (path / "config.json").is_file():
+        if (path / "params.json").is_file():
+            return _result(
+                "not-a-model",
+                False,
+                f"The folder {base_model} on {_host()} holds Mistral's own format (params.json), which transformers "
+                "does not load: give the model's transformers-format copy (with config.json).",
+            )
+        return _result(
+            "not-a-model",
+            False,
+            f"The folder {base_model} on {_host()} has no config.json, so it is not a Hugging Face model folder.",
+        )
+    return _result("local-dir", True, f"The model folder {base_model} is on {_host()}.")
+
+
+def _cached_snapshot(repo_id: str) -> Path | None:
+    """The cached snapshot of the repo's main revision when it holds the config and weights (HF_HOME/HF_HUB_CACHE)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    config = try_to_load_from_cache(repo_id, "config.json")
+    if not isinstance(config, str):
+        return None
+    snapshot = Path(config).parent
+    return snapshot if any(snapshot.glob("*.safetensors")) else None
+
+
+def _ask_hub(repo_id: str, timeout: float) -> dict[str, Any]:
+    from huggingface_hub import HfApi, constants, get_token, hf_hub_url
+    from huggingface_hub.errors import GatedRepoError, OfflineModeIsEnabled, RepositoryNotFoundError
+    from huggingface_hub.file_download import get_hf_file_metadata
+
+    endpoint = constants.ENDPOINT
+    here = _host()
+    offline = _result(
+        "unreachable", False, f"HF_HUB_OFFLINE is set on {here} and {repo_id} is not in the Hugging Face cache there."
+    )
+    if constants.HF_HUB_OFFLINE:
+        return offline
+    token = get_token()  # HF_TOKEN or a saved login; never printed
+    try:
+        info = HfApi(endpoint=endpoint).model_info(repo_id, timeout=timeout, token=token or False)
+        if info.gated:
+            if not token:
+                need = f"{here} needs HF_TOKEN from an account that accepted its terms"
+                return _result("gated", False, f"{repo_id} is gated: {need}.")
+            # The token is there; does its account have access? A HEAD request for the config answers.
+            get_hf_file_metadata(hf_hub_url(repo_id, "config.json", endpoint=endpoint), token=token, timeout=timeout)
+    except GatedRepoError:
+        return _result(
+            "gated", False, f"{repo_id} is gated and the HF_TOKEN on {here} has no access: accept its terms first."
+        )
+    except RepositoryNotFoundError:
+        private = " (or it is private and HF_TOKEN is not set there)" if not token else ""
+        return _result("not-found", False, f"{endpoint} has no model {repo_id}{private}.")
+    except OfflineModeIsEnabled:
+        return offline
+    except Exception as e:  # DNS, connection refused, timeout, proxy: the hub is out of reach from here
+        reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else ""
+        return _result(
+            "unreachable",
+            False,
+            f"From {here}, {endpoint} cannot be reached ({type(e).__name__}{': ' + reason if reason else ''}) "
+            f"and {repo_id} is not in the Hugging Face cache there.",
+        )
+    return _result("hub", True, f"{endpoint} serves {repo_id} to {here}; its weights are downloaded at the start.")
+
+
+def check_model_source(base_model: str, timeout: float = HUB_TIMEOUT_SECONDS) -> dict[str, Any]:
+    """`{"kind", "ok", "detail"}` for `env --json --model` (CONTRACT.md): can this machine load the base model?"""
+    local = as_local_path(base_model)
+    if local is not None:
+        return _local_source(local, base_model)
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    try:
+        validate_repo_id(base_model)
+    except HFValidationError:
+        return _result(
+            "not-found", False, f"{base_model} is neither a folder on {_host()} nor a Hugging Face id (org/name)."
+        )
+    snapshot = _cached_snapshot(base_model)
+    if snapshot is not None:
+        return _result("hub-cache", True, f"{base_model} is in the Hugging Face cache on {_host()} ({snapshot}).")
+    return _ask_hub(base_model, timeout)

@@ -1,0 +1,119 @@
+"""`env --json --model`: can this machine load the base model? A folder, a hub id in the Hugging Face cache, and a
+hub id the hub must serve when the hub cannot be reached (HF_ENDPOINT at a closed local port, so the answer does not
+depend on this machine's network), and the shared reading of what is a path that `resolve_model_dir` uses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from huggingface_hub import constants
+
+from conftest import trainer_env
+from pixtune_trainer.model_source import as_local_path, check_model_source
+from pixtune_trainer.modeling import ModelError, resolve_model_dir
+
+REPO_ID = "pixtune-test/Tiny-Vision-0.01B"
+CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens, the connection is refused at once
+
+
+def hub_cache(root: Path, repo_id: str, weights: bool = True) -> Path:
+    """The hub cache layout huggingface_hub documents: models--org--name/{refs/main, snapshots/<commit>/...}."""
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = root / ("models--" + repo_id.replace("/", "--"))
+    snapshot = repo / "snapshots" / commit
+    snapshot.mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    (snapshot / "config.json").write_text(json.dumps({"model_type": "mistral3"}))
+    if weights:
+        (snapshot / "model.safetensors").write_bytes(b"\0" * 8)
+    return snapshot
+
+
+def probe(model: str, **env: str) -> dict:
+    """The trainer's CLI as the backends run it (a separate process, so HF_HOME and friends are read at import)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "pixtune_trainer", "env", "--json", "--model", model],
+        env={**trainer_env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])["model_source"]
+
+
+def test_a_model_folder_is_ok_a_folder_without_config_or_a_missing_path_is_not(
+    tiny_mistral3: Path, tmp_path: Path
+) -> None:
+    assert check_model_source(str(tiny_mistral3)) | {"detail": ""} == {"kind": "local-dir", "ok": True, "detail": ""}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = check_model_source(str(empty))
+    assert (r["kind"], r["ok"]) == ("not-a-model", False)
+    assert "no config.json" in r["detail"]
+    (empty / "params.json").write_text("{}")  # Mistral's own format: said as such
+    r = check_model_source(str(empty))
+    assert (r["kind"], r["ok"]) == ("not-a-model", False) and "params.json" in r["detail"]
+    for missing in (str(tmp_path / "nope"), "./nope-model", "~/nope-model-for-pixtune"):
+        r = check_model_source(missing)
+        assert (r["kind"], r["ok"]) == ("missing", False), missing
+        assert "does not exist" in r["detail"]
+    r = check_model_source("not a hub id")
+    assert (r["kind"], r["ok"]) == ("not-found", False)
+
+
+def test_resolve_model_dir_reads_paths_as_the_probe_does(tiny_mistral3: Path) -> None:
+    assert resolve_model_dir(str(tiny_mistral3)) == tiny_mistral3
+    with pytest.raises(ModelError, match="does not exist"):
+        resolve_model_dir("~/nope-model-for-pixtune")
+    assert as_local_path("mistralai/Pixtral-12B-2409") is None
+    assert as_local_path("/models/pixtral") == Path("/models/pixtral")
+
+
+def test_a_hub_id_in_the_hf_cache_needs_no_hub(tmp_path: Path) -> None:
+    snapshot = hub_cache(tmp_path / "hf" / "hub", REPO_ID)
+    # HF_HOME as users set it; the hub closed, so only the cache can answer.
+    r = probe(REPO_ID, HF_HOME=str(tmp_path / "hf"), HF_ENDPOINT=CLOSED)
+    assert (r["kind"], r["ok"]) == ("hub-cache", True), r
+    assert str(snapshot) in r["detail"]
+    # HF_HUB_CACHE wins over HF_HOME, as in huggingface_hub; a cache with the config but no weights is not enough.
+    partial = tmp_path / "partial"
+    hub_cache(partial, REPO_ID, weights=False)
+    r = probe(REPO_ID, HF_HOME=str(tmp_path / "hf"), HF_HUB_CACHE=str(partial), HF_ENDPOINT=CLOSED)
+    assert (r["kind"], r["ok"]) == ("unreachable", False), r
+
+
+def test_a_hub_id_not_cached_is_unreachable_without_the_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr(constants, "ENDPOINT", CLOSED)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    r = check_model_source(REPO_ID)
+    assert (r["kind"], r["ok"]) == ("unreachable", False), r
+    assert CLOSED in r["detail"] and REPO_ID in r["detail"] and "cannot be reached" in r["detail"]
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    r = check_model_source(REPO_ID)
+    assert (r["kind"], r["ok"]) == ("unreachable", False)
+    assert "HF_HUB_OFFLINE" in r["detail"]
+
+
+def test_env_without_model_is_unchanged_and_the_token_is_never_printed(tmp_path: Path) -> None:
+    secret = "hf_pixtuneTestTokenThatMustNotAppear"
+    env = {**trainer_env(), "HF_TOKEN": secret, "HF_ENDPOINT": CLOSED, "HF_HOME": str(tmp_path / "hf")}
+    plain = subprocess.run(
+        [sys.executable, "-m", "pixtune_trainer", "env", "--json"], env=env, capture_output=True, text=True, check=True
+    )
+    assert "model_source" not in json.loads(plain.stdout)
+    with_model = subprocess.run(
+        [sys.executable, "-m", "pixtune_trainer", "env", "--json", "--model", REPO_ID],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(with_model.stdout)["model_source"]["kind"] == "unreachable"
+    assert secret not in with_model.stdout + with_model.stderr
