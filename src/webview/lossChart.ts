@@ -113,8 +113,17 @@ export class LossChart {
       scales: { x: { time: false, range: (_u, min, max) => (min === max ? [Math.max(0, min - 1), max + 1] : [min, max]) }, '%': { range: [0, 100] } },
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false } },
+      // What the canvas now shows, as durable DOM state: the e2e tests and the metrics-to-panel bench wait on it.
+      hooks: { draw: [(u) => this.markDrawn(u)] },
     };
     this.plot = new uPlot(opts, this.aligned(s), this.host);
+  }
+
+  /** data-steps (points drawn) and data-last-step on the chart element, set each time uPlot has drawn. */
+  private markDrawn(u: uPlot): void {
+    const steps = u.data[0] as number[];
+    this.host.dataset.steps = String(steps.length);
+    this.host.dataset.lastStep = String(steps.at(-1) ?? '');
   }
 
   dispose(): void {
