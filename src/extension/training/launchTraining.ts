@@ -22,8 +22,13 @@ import { rayAddressSetting, rayStoragePathSetting, TRAINING_PREFIX, type Trainin
 
 const LAST_MODEL = 'pixtune.training.lastBaseModel';
 
-/** Hub ids of the open-weight Mistral vision models (Apache-2.0), offered first. */
-const SUGGESTED = ['mistralai/Ministral-3-3B-Instruct-2512', 'mistralai/Ministral-3-8B-Instruct-2512', 'mistralai/Ministral-3-14B-Instruct-2512', 'mistralai/Pixtral-12B-2409', 'mistralai/Mistral-Small-3.2-24B-Instruct-2506'];
+/**
+ * Hub ids of the open-weight Mistral vision models (Apache-2.0) in a form transformers can LoRA-train, offered first.
+ * Ministral 3's plain -Instruct-2512 repositories hold FP8 weights: their -BF16 twins are the ones to train.
+ * mistralai/Pixtral-12B-2409 is published in Mistral's own format only; mistral-community/pixtral-12b holds the same
+ * weights for transformers (the trainer takes the tokenizer from the official repository).
+ */
+const SUGGESTED = ['mistralai/Ministral-3-3B-Instruct-2512-BF16', 'mistralai/Ministral-3-8B-Instruct-2512-BF16', 'mistralai/Ministral-3-14B-Instruct-2512-BF16', 'mistral-community/pixtral-12b', 'mistralai/Mistral-Small-3.2-24B-Instruct-2506'];
 
 export interface LaunchTrainingDeps {
   training: TrainingJobs;
@@ -56,7 +61,7 @@ async function pickBaseModel(deps: LaunchTrainingDeps, where: string): Promise<s
   ];
   const pick = await vscode.window.showQuickPick(items, { title: 'Train Model: base model', ignoreFocusOut: true });
   if (!pick) return undefined;
-  if (pick.value === 'id') return (await vscode.window.showInputBox({ title: 'Train Model: Hugging Face model id', placeHolder: 'mistralai/…', ignoreFocusOut: true, validateInput: (v) => (/^[\w.-]+\/[\w.-]+$/.test(v.trim()) ? undefined : 'owner/name, e.g. mistralai/Pixtral-12B-2409') }))?.trim();
+  if (pick.value === 'id') return (await vscode.window.showInputBox({ title: 'Train Model: Hugging Face model id', placeHolder: 'mistralai/…', ignoreFocusOut: true, validateInput: (v) => (/^[\w.-]+\/[\w.-]+$/.test(v.trim()) ? undefined : 'owner/name, e.g. mistral-community/pixtral-12b') }))?.trim();
   if (pick.value === 'dir') {
     if (where === 'ray') return (await vscode.window.showInputBox({ title: 'Train Model: model folder on the cluster', placeHolder: '/models/…', ignoreFocusOut: true, validateInput: (v) => (v.trim().startsWith('/') ? undefined : 'An absolute path on the cluster') }))?.trim();
     return (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Train Model: model folder' }))?.[0]?.fsPath;

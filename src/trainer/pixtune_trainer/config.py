@@ -45,6 +45,8 @@ class TrainConfig(BaseModel):
     # default) and how many times Ray Train restarts a run after a lost worker.
     lora_target_regex: str | None = None
     max_failures: int = Field(default=2, ge=0)
+    # The Mistral tokenizer when the model folder has none (a tekken.json file, a folder, or a Hugging Face repo id).
+    tokenizer: str | None = None
 
     @model_validator(mode="after")
     def _one_length(self) -> TrainConfig:
@@ -77,6 +79,7 @@ class PredictConfig(BaseModel):
     model_name: str | None = None
     precision: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
     load_in_4bit: bool = False
+    tokenizer: str | None = None
 
 
 def _first_error(err: ValidationError) -> str:

@@ -19,7 +19,7 @@ from .modeling import load_base_model, load_with_adapter, pick_dtype, resolve_mo
 from .progress import emit_event, log
 from .records import BatchRequest, read_batch_requests
 from .stopping import StopRequest
-from .tokenization import encode_prompt, load_tokenizer
+from .tokenization import encode_prompt, load_tokenizer_file, resolve_tokenizer_file
 from .worker import single_process_worker
 
 
@@ -85,7 +85,7 @@ def run_prediction(cfg: PredictConfig, stop: StopRequest) -> int:
 
     worker = single_process_worker()
     model_dir = resolve_model_dir(cfg.base_model)
-    tokenizer = load_tokenizer(model_dir)
+    tokenizer = load_tokenizer_file(resolve_tokenizer_file(model_dir, cfg.base_model, cfg.tokenizer, cfg.adapter_dir))
     inner = tokenizer.instruct_tokenizer.tokenizer
     dtype = pick_dtype(cfg.precision, worker.device)
     model = load_with_adapter(load_base_model(model_dir, dtype, worker.device, cfg.load_in_4bit), cfg.adapter_dir)

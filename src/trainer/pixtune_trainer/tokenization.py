@@ -42,19 +42,76 @@ class EncodedPrompt:
     images: list[np.ndarray]
 
 
+# Transformers-format copies of Mistral models that carry no Mistral tokenizer file: their tekken.json is taken from the
+# official repository (mistralai/Pixtral-12B-2409 itself is published in Mistral's own format only, which transformers
+# does not load).
+TOKENIZER_REPOS = {"mistral-community/pixtral-12b": "mistralai/Pixtral-12B-2409"}
+TOKENIZER_PATTERNS = ("tekken.json", "tekken*.json", "tokenizer.model.v*")
+
+
 def find_tokenizer_file(model_dir: Path) -> Path:
-    """The model folder's Mistral tokenizer: tekken.json, else any tekken*.json or tokenizer.model.v*."""
-    for pattern in ("tekken.json", "tekken*.json", "tokenizer.model.v*"):
-        found = sorted(model_dir.glob(pattern))
+    """The folder's Mistral tokenizer: tekken.json, else any tekken*.json or tokenizer.model.v*."""
+    found = _tokenizer_in(model_dir)
+    if found is None:
+        raise TokenizerError(f"no Mistral tokenizer file (tekken.json) in {model_dir}.")
+    return found
+
+
+def _tokenizer_in(folder: Path) -> Path | None:
+    for pattern in TOKENIZER_PATTERNS:
+        found = sorted(folder.glob(pattern))
         if found:
             return found[0]
-    raise TokenizerError(f"no Mistral tokenizer file (tekken.json) in {model_dir}.")
+    return None
+
+
+def _from_hub(repo: str) -> Path:
+    try:
+        from huggingface_hub import hf_hub_download
+
+        return Path(hf_hub_download(repo, "tekken.json"))
+    except Exception as e:
+        raise TokenizerError(
+            f"the tokenizer of {repo} could not be fetched from Hugging Face ({type(e).__name__}: {e})."
+        ) from None
+
+
+def resolve_tokenizer_file(
+    model_dir: Path, base_model: str, tokenizer: str | None = None, adapter_dir: str | None = None
+) -> Path:
+    """Which tekken.json to tokenise with, in this order: the one asked for (a file, a folder holding one, or a
+    Hugging Face repo id), the adapter's (training copies it there, so predict uses what training used), the model
+    folder's, the official repository of a known transformers-format copy."""
+    if tokenizer:
+        given = Path(tokenizer).expanduser()
+        if given.is_file():
+            return given
+        if given.is_dir():
+            return find_tokenizer_file(given)
+        if given.is_absolute() or tokenizer.startswith("."):
+            raise TokenizerError(f"tokenizer {tokenizer} does not exist.")
+        return _from_hub(tokenizer)
+    for folder in ([Path(adapter_dir)] if adapter_dir else []) + [model_dir]:
+        found = _tokenizer_in(folder)
+        if found is not None:
+            return found
+    repo = TOKENIZER_REPOS.get(base_model.strip().rstrip("/").lower())
+    if repo:
+        return _from_hub(repo)
+    raise TokenizerError(
+        f"no Mistral tokenizer file (tekken.json) in {model_dir}: give one with the config's tokenizer field "
+        "(a tekken.json file, a folder, or the Hugging Face repo of the original Mistral model)."
+    )
+
+
+def load_tokenizer_file(path: Path) -> MistralTokenizer:
+    # `agnostic` checks message content but not which role comes last: we encode prompts (ending with the user)
+    # and full conversations (ending with the assistant) with one tokenizer.
+    return MistralTokenizer.from_file(str(path), mode=ValidationMode.agnostic)
 
 
 def load_tokenizer(model_dir: Path) -> MistralTokenizer:
-    # `agnostic` checks message content but not which role comes last: we encode prompts (ending with the user)
-    # and full conversations (ending with the assistant) with one tokenizer.
-    return MistralTokenizer.from_file(str(find_tokenizer_file(model_dir)), mode=ValidationMode.agnostic)
+    return load_tokenizer_file(find_tokenizer_file(model_dir))
 
 
 def _request(messages: list[Message]) -> ChatCompletionRequest:  # type: ignore[type-arg]

@@ -24,7 +24,7 @@ from .modeling import add_lora, load_base_model, pick_dtype, resolve_model_dir, 
 from .progress import MetricsFile, StatusFile, Stopwatch, emit_event, log
 from .records import TrainingExample, read_training_examples
 from .stopping import StopRequest
-from .tokenization import EncodedExample, encode_example, load_tokenizer
+from .tokenization import EncodedExample, encode_example, load_tokenizer_file, resolve_tokenizer_file
 from .worker import Worker, unwrap
 
 CLIP_NORM = 1.0
@@ -87,7 +87,8 @@ class Trainer:
         if not train:
             raise ValueError(f"the training file {cfg.train_files[0]} holds no examples.")
         model_dir = resolve_model_dir(cfg.base_model)
-        self.tokenizer = load_tokenizer(model_dir)
+        self.tokenizer_file = resolve_tokenizer_file(model_dir, cfg.base_model, cfg.tokenizer)
+        self.tokenizer = load_tokenizer_file(self.tokenizer_file)
         self.pad_id = self.tokenizer.instruct_tokenizer.tokenizer.pad_id
         self.dtype = pick_dtype(cfg.precision, worker.device)
 
@@ -238,6 +239,8 @@ class Trainer:
             tmp = self.output_dir / ".adapter.tmp"
             shutil.rmtree(tmp, ignore_errors=True)
             unwrap(self.model).save_pretrained(str(tmp))
+            # The adapter carries the tokenizer it was trained with: predict (and whoever serves it) uses the same.
+            shutil.copyfile(self.tokenizer_file, tmp / "tekken.json")
             shutil.rmtree(final, ignore_errors=True)
             tmp.rename(final)
         self.worker.barrier()
