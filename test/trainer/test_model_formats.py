@@ -127,3 +127,31 @@ def test_fp8_checkpoints_are_refused_with_the_bf16_repository_named(tiny_mistral
     (fp8 / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelError, match="-BF16"):
         load_base_model(fp8, torch.float32, torch.device("cpu"), load_in_4bit=False)
+
+
+def test_a_hub_download_takes_the_transformers_weights_and_tokenizer_but_not_the_mistral_format_copy() -> None:
+    from huggingface_hub.utils import filter_repo_objects
+
+    from pixtune_trainer.modeling import DOWNLOAD_PATTERNS, SKIPPED_PATTERNS
+
+    # The file list of mistralai/Ministral-3-3B-Instruct-2512-BF16's kind of repository (both formats side by side).
+    files = [
+        ".gitattributes",
+        "README.md",
+        "SYSTEM_PROMPT.txt",
+        "chat_template.jinja",
+        "config.json",
+        "consolidated.safetensors",
+        "generation_config.json",
+        "model-00001-of-00002.safetensors",
+        "model-00002-of-00002.safetensors",
+        "model.safetensors.index.json",
+        "params.json",
+        "processor_config.json",
+        "tekken.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+    ]
+    taken = set(filter_repo_objects(files, allow_patterns=DOWNLOAD_PATTERNS, ignore_patterns=SKIPPED_PATTERNS))
+    assert "consolidated.safetensors" not in taken
+    assert {"config.json", "model-00001-of-00002.safetensors", "model.safetensors.index.json", "tekken.json"} <= taken

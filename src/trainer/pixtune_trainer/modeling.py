@@ -34,6 +34,14 @@ MODEL_CLASSES: dict[str, Any] = {
 }
 
 
+# What a training needs from a hub repository: the transformers config and weights, and the Mistral tokenizer.
+DOWNLOAD_PATTERNS = ["*.json", "*.safetensors", "tokenizer.model*"]
+# Mistral's repositories often carry the same weights twice, once in their own format (consolidated.safetensors, for
+# vLLM's mistral loader): transformers never reads it, and it would double the download (4.7 GB more for Ministral 3
+# 3B, 25 GB for a Mistral-format-only repository that is then refused anyway).
+SKIPPED_PATTERNS = ["consolidated*.safetensors"]
+
+
 class ModelError(Exception):
     pass
 
@@ -48,7 +56,7 @@ def resolve_model_dir(base_model: str) -> Path:
     try:
         from huggingface_hub import snapshot_download
 
-        return Path(snapshot_download(base_model, allow_patterns=["*.json", "*.safetensors", "tokenizer.model*"]))
+        return Path(snapshot_download(base_model, allow_patterns=DOWNLOAD_PATTERNS, ignore_patterns=SKIPPED_PATTERNS))
     except Exception as e:
         raise ModelError(
             f"base model {base_model} could not be fetched from Hugging Face ({type(e).__name__}: {e})."
