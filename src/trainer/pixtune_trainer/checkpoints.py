@@ -1,6 +1,7 @@
 """Checkpoints under output_dir/checkpoints/step-<N>/: the LoRA adapter (PEFT format) plus trainer_state.pt
-(optimizer, scheduler, RNG, step, elapsed time). A checkpoint is written into a temp folder and renamed when
-complete, so the newest `step-<N>` folder is always whole; only the newest few are kept."""
+(optimizer, scheduler, RNG, step, elapsed time, and the sharding that shaped the optimizer state: DDP keeps
+torch's own format, FSDP the whole state keyed by parameter name). A checkpoint is written into a temp folder and
+renamed when complete, so the newest `step-<N>` folder is always whole; only the newest few are kept."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class TrainerState:
     optimizer: dict[str, Any]
     scheduler: dict[str, Any]
     rng: dict[str, Any]
+    sharding: str = "none"
 
 
 def capture_rng() -> dict[str, Any]:
@@ -50,13 +52,15 @@ def newest_checkpoint(checkpoints_dir: Path) -> Path | None:
     return best[1] if best else None
 
 
-def save_checkpoint(checkpoints_dir: Path, model: Any, state: TrainerState) -> Path:
-    """`model` is the PEFT model (unwrapped from DDP)."""
+def save_checkpoint(
+    checkpoints_dir: Path, model: Any, state: TrainerState, adapter_weights: dict[str, Any] | None = None
+) -> Path:
+    """`model` is the PEFT model (unwrapped from DDP); `adapter_weights` its LoRA weights, gathered whole if sharded."""
     final = checkpoints_dir / f"step-{state.step}"
     tmp = checkpoints_dir / f".step-{state.step}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    model.save_pretrained(str(tmp))
+    model.save_pretrained(str(tmp), state_dict=adapter_weights)
     torch.save(
         {
             "step": state.step,
@@ -64,6 +68,7 @@ def save_checkpoint(checkpoints_dir: Path, model: Any, state: TrainerState) -> P
             "optimizer": state.optimizer,
             "scheduler": state.scheduler,
             "rng": state.rng,
+            "sharding": state.sharding,
         },
         tmp / STATE_FILE,
     )
@@ -81,6 +86,7 @@ def load_trainer_state(checkpoint: Path) -> TrainerState:
         optimizer=raw["optimizer"],
         scheduler=raw["scheduler"],
         rng=raw["rng"],
+        sharding=str(raw.get("sharding", "none")),  # checkpoints from before sharding existed are DDP ones
     )
 
 

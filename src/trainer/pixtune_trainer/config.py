@@ -47,11 +47,17 @@ class TrainConfig(BaseModel):
     max_failures: int = Field(default=2, ge=0)
     # The Mistral tokenizer when the model folder has none (a tekken.json file, a folder, or a Hugging Face repo id).
     tokenizer: str | None = None
+    # "fsdp": the workers shard the model's weights (PyTorch FSDP) instead of each holding a whole copy (DDP).
+    sharding: Literal["none", "fsdp"] = "none"
 
     @model_validator(mode="after")
     def _one_length(self) -> TrainConfig:
         if (self.epochs is None) == (self.max_steps is None):
             raise ValueError("give exactly one of epochs or max_steps")
+        if self.sharding == "fsdp" and self.workers < 2:
+            raise ValueError("sharding fsdp needs at least 2 workers (one worker holds the whole model anyway)")
+        if self.sharding == "fsdp" and self.load_in_4bit:
+            raise ValueError("sharding fsdp does not take load_in_4bit (4-bit weights cannot be sharded here)")
         return self
 
     @property

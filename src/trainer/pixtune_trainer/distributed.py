@@ -1,5 +1,6 @@
 """More than one worker: Ray Train's TorchTrainer runs the same loop in `workers` processes (one per GPU, or CPU
-workers with gloo), data-parallel with DistributedDataParallel. Rank 0 writes metrics.jsonl, status.json and the
+workers with gloo), data-parallel with DistributedDataParallel, or with the weights sharded over the workers
+(FSDP, `sharding: "fsdp"`, see sharding.py). Rank 0 writes metrics.jsonl, status.json and the
 checkpoints into output_dir, which every worker must see (one machine, or shared storage on a cluster).
 
 A lost worker makes Ray Train restart the group (up to `max_failures` times); the loop then resumes from the
@@ -26,7 +27,10 @@ def _train_loop_per_worker(loop_config: dict[str, Any]) -> None:
     driver_pid = int(loop_config["driver_pid"])
     context = ray.train.get_context()
     worker = Worker(
-        rank=context.get_world_rank(), world_size=context.get_world_size(), device=ray.train.torch.get_device()
+        rank=context.get_world_rank(),
+        world_size=context.get_world_size(),
+        device=ray.train.torch.get_device(),
+        sharding=cfg.sharding,
     )
     outcome = Trainer(cfg, worker, StopRequest(Path(cfg.output_dir)), status_pid=driver_pid).run()
     ray.train.report({"state": outcome.state, "step": outcome.step})

@@ -74,6 +74,10 @@ class Trainer:
         self.checkpoints_dir = self.output_dir / "checkpoints"
         self.status = StatusFile(self.output_dir, pid=status_pid)
 
+    @property
+    def sharding(self) -> str:
+        return "fsdp" if self.worker.sharded else "none"
+
     def _status(self, **fields: Any) -> None:
         if self.worker.is_main:
             self.status.update(**fields)
@@ -93,20 +97,29 @@ class Trainer:
         self.dtype = pick_dtype(cfg.precision, worker.device)
 
         torch.manual_seed(cfg.seed)  # the same LoRA initialisation on every worker and every resume
-        model = add_lora(load_base_model(model_dir, self.dtype, worker.device, cfg.load_in_4bit), cfg)
+        model = add_lora(load_base_model(model_dir, self.dtype, worker.load_device, cfg.load_in_4bit), cfg)
         trainable, total_params = trainable_summary(model)
-        params = [p for p in model.parameters() if p.requires_grad]
+        newest = ckpt.newest_checkpoint(self.checkpoints_dir) if cfg.resume else None
+        state = ckpt.load_trainer_state(newest) if newest is not None else None
+        if state is not None:
+            if state.sharding != self.sharding:
+                raise ValueError(
+                    f"the checkpoint {newest} was written with sharding {state.sharding}; resume it with the same "
+                    "sharding, or set resume to false to start over."
+                )
+            # The adapter goes in before wrapping: the whole weights, which FSDP then shards like the rest.
+            set_peft_model_state_dict(model, load_file(str(newest / "adapter_model.safetensors")))
+        # The optimizer is built on the wrapped model's parameters: FSDP replaces them with sharded ones.
+        self.model = worker.wrap(model)
+        params = [p for p in self.model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
         steps = total_steps(cfg, len(train), worker.world_size)
         warmup = math.ceil(cfg.warmup_fraction * steps)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, warmup, steps))
 
         start_step, elapsed = 0, 0.0
-        newest = ckpt.newest_checkpoint(self.checkpoints_dir) if cfg.resume else None
-        if newest is not None:
-            state = ckpt.load_trainer_state(newest)
-            set_peft_model_state_dict(model, load_file(str(newest / "adapter_model.safetensors")))
-            optimizer.load_state_dict(state.optimizer)
+        if state is not None:
+            worker.load_optimizer_state(self.model, optimizer, state.optimizer)
             scheduler.load_state_dict(state.scheduler)
             ckpt.restore_rng(state.rng)
             start_step, elapsed = state.step, state.elapsed_seconds
@@ -115,7 +128,6 @@ class Trainer:
             # Other workers draw their own dropout masks; rank 0's RNG is the one checkpoints carry.
             torch.manual_seed(cfg.seed + 7919 * worker.rank + start_step)
 
-        self.model = worker.wrap(model)
         self.order = DataOrder(len(train), cfg.seed)
         self.train, self.valid = train, valid
         metrics = MetricsFile(self.output_dir, start_step) if worker.is_main else None
@@ -129,6 +141,7 @@ class Trainer:
                 trainable_parameters=trainable,
                 total_parameters=total_params,
                 workers=worker.world_size,
+                sharding=self.sharding,
             )
         log(
             f"{len(train)} training / {len(valid)} validation examples, {steps} steps, "
@@ -211,11 +224,16 @@ class Trainer:
         model, w = unwrap(self.model), self.worker
         model.eval()
         loss_sum, correct, counted = 0.0, 0, 0
-        for example in self.valid[w.rank :: w.world_size]:
-            encoded = encode_example(self.tokenizer, example, self.cfg.max_seq_len)
+        mine = list(range(w.rank, len(self.valid), w.world_size))
+        if w.sharded:  # every rank must run as many (collective) forward passes; repeats are not counted
+            mine += [-1] * (-(-len(self.valid) // w.world_size) - len(mine))
+        for index in mine:
+            encoded = encode_example(self.tokenizer, self.valid[max(index, 0)], self.cfg.max_seq_len)
             batch = training_batch([encoded], self.pad_id, w.device, self.dtype)
             labels = batch.pop("labels")
             logits = model(**batch).logits.float()
+            if index < 0:
+                continue
             loss_sum += float(
                 F.cross_entropy(
                     logits[:, :-1].reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1), reduction="sum"
@@ -227,18 +245,24 @@ class Trainer:
         return {"valid_loss": loss_sum / max(1.0, counted), "valid_mean_token_accuracy": correct / max(1.0, counted)}
 
     def _checkpoint(self, step: int, optimizer: Any, scheduler: Any, elapsed: float) -> None:
+        # Both reads are collective under FSDP: every rank takes part, rank 0 gets the whole state.
+        adapter = self.worker.adapter_weights(self.model)
+        optimizer_state = self.worker.optimizer_state(self.model, optimizer)
         if self.worker.is_main:
-            state = ckpt.TrainerState(step, elapsed, optimizer.state_dict(), scheduler.state_dict(), ckpt.capture_rng())
-            path = ckpt.save_checkpoint(self.checkpoints_dir, unwrap(self.model), state)
+            state = ckpt.TrainerState(
+                step, elapsed, optimizer_state, scheduler.state_dict(), ckpt.capture_rng(), self.sharding
+            )
+            path = ckpt.save_checkpoint(self.checkpoints_dir, unwrap(self.model), state, adapter)
             emit_event("checkpoint", step=step, path=str(path))
         self.worker.barrier()
 
     def _save_adapter(self) -> Path:
         final = self.output_dir / "adapter"
+        adapter = self.worker.adapter_weights(self.model)
         if self.worker.is_main:
             tmp = self.output_dir / ".adapter.tmp"
             shutil.rmtree(tmp, ignore_errors=True)
-            unwrap(self.model).save_pretrained(str(tmp))
+            unwrap(self.model).save_pretrained(str(tmp), state_dict=adapter)
             # The adapter carries the tokenizer it was trained with: predict (and whoever serves it) uses the same.
             shutil.copyfile(self.tokenizer_file, tmp / "tekken.json")
             shutil.rmtree(final, ignore_errors=True)
