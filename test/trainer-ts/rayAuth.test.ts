@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { RayTrainingBackend } from '../../src/core/jobs/backends/ray/rayBackend';
 import { RayError, RayJobsClient } from '../../src/core/jobs/backends/ray/rayJobsClient';
+import { RayLogFollower } from '../../src/core/jobs/backends/ray/rayLogFollower';
 import { makeToyRun, projectPython, TRAINER_ROOT, waitFor } from './fixtures';
 import { startRayHead, type RayHead } from './rayHead';
 
@@ -63,4 +64,21 @@ test('with the token: the package goes up, the job is submitted and followed to 
   assert.equal(done.status, 'FAILED');
   assert.match(done.logTail ?? '', /nonexistent/);
   assert.ok((await backend.list()).some((j) => j.id === v.id));
+});
+
+test('the log stream: with the token it follows a job; without, it fails with the status and no token', { timeout: 120_000 }, async () => {
+  const client = new RayJobsClient({ address: head!.address, token: head!.token });
+  const id = await client.submit({ entrypoint: 'echo streamed-with-token' });
+  const withToken = new RayLogFollower(client.logTailTarget(id));
+  const refused: string[] = [];
+  const anonymous = new RayLogFollower(new RayJobsClient({ address: head!.address }).logTailTarget(id), { onFailure: (r) => refused.push(r) });
+  try {
+    await waitFor(async () => withToken.text, (t) => t.includes('streamed-with-token'), 60_000, 'the job\'s line in the stream');
+    await waitFor(async () => anonymous.state, (s) => s === 'failed', 30_000, 'the stream without the token to be refused');
+    assert.match(refused[0] ?? '', /401/);
+    assert.ok(!refused.join(' ').includes(head!.token!));
+  } finally {
+    withToken.close();
+    anonymous.close();
+  }
 });

@@ -1,6 +1,6 @@
 // A client for the Ray Jobs REST API of a cluster's dashboard (http(s)://host:8265), written against
 // Ray's own job server (python/ray/dashboard/modules/job/job_head.py, Ray 2.60): POST /api/jobs/,
-// GET /api/jobs/ and /api/jobs/{id}, GET /api/jobs/{id}/logs, POST /api/jobs/{id}/stop, DELETE
+// GET /api/jobs/ and /api/jobs/{id}, GET /api/jobs/{id}/logs (and its websocket /logs/tail), POST /api/jobs/{id}/stop, DELETE
 // /api/jobs/{id}, GET/PUT /api/packages/{protocol}/{name}. Answers are zod-checked; 5xx and refused
 // connections are retried (the same RetryPolicy as the Mistral client); every call takes an AbortSignal
 // and has a timeout. The token (Ray's token authentication, on by default for local clusters since 2.59)
@@ -13,6 +13,7 @@ import { UserError } from '../../../errors';
 import { nodeRequest } from '../../../mistral/httpTransport';
 import { RetriesExhausted, RetryPolicy, type AttemptFailure, type RetryOptions } from '../../../mistral/retryPolicy';
 import { assertKeyDestination } from '../../../net/keyDestination';
+import type { LogTailTarget } from './rayLogFollower';
 
 export const RAY_JOB_STATUSES = ['PENDING', 'RUNNING', 'STOPPED', 'SUCCEEDED', 'FAILED'] as const;
 export type RayJobStatus = (typeof RAY_JOB_STATUSES)[number];
@@ -191,6 +192,13 @@ export class RayJobsClient {
 
   async logs(id: string, signal?: AbortSignal): Promise<string> {
     return this.parse(await this.call('GET', `/api/jobs/${encodeURIComponent(id)}/logs`, undefined, { signal }), logsResponseSchema, 'logs').logs;
+  }
+
+  /** Where a job's log is streamed from (a websocket on the dashboard), with the same headers as every call. */
+  logTailTarget(id: string): LogTailTarget {
+    const url = new URL(`${this.address}/api/jobs/${encodeURIComponent(id)}/logs/tail`);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    return { url: url.toString(), headers: this.headers({ accept: 'text/plain' }) };
   }
 
   async stop(id: string, signal?: AbortSignal): Promise<boolean> {
