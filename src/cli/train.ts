@@ -3,7 +3,7 @@
 // `jobs … --backend local|ray` actions (list, get, stop, resume, logs), which src/cli/jobs.ts hands over.
 import { stat } from 'node:fs/promises';
 import { UsageError, UserError } from '../core/errors';
-import { checkCapacity, identifyModel, multiNodeStorageWarning, type CapacityReport, type Precision } from '../core/jobs/backends/capacityCheck';
+import { checkCapacity, checkSourceOnly, identifyModel, multiNodeStorageWarning, type CapacityReport, type Precision } from '../core/jobs/backends/capacityCheck';
 import { localTarget, localTrainerEnv, rayTarget, weightBytes } from '../core/jobs/backends/capacityProbe';
 import { isTerminalTrainingStatus, trainingHyperparametersSchema, type BackendKind, type TrainingBackend, type TrainingJobView } from '../core/jobs/backends/trainingBackend';
 import { clusterAnswersHere, predictLocally, trainedModelName } from '../core/jobs/backends/trainerPredict';
@@ -97,16 +97,14 @@ function precisionOf(v: string | undefined, fourBit: boolean | undefined): { pre
   return { precision: p, capacity: fourBit ? '4bit' : p === 'fp32' ? 'fp32' : p === 'fp16' ? 'fp16' : 'bf16' };
 }
 
-async function capacityReport(opened: OpenedBackend, kind: BackendKind, baseModel: string, h: { workers: number; gpus_per_worker: number; batch_size?: number; max_seq_len?: number }, precision: Precision, io: CliIO): Promise<CapacityReport | undefined> {
+async function capacityReport(opened: OpenedBackend, kind: BackendKind, baseModel: string, h: { workers: number; gpus_per_worker: number; batch_size?: number; max_seq_len?: number }, precision: Precision, io: CliIO): Promise<CapacityReport> {
   const isDir = await stat(baseModel).then((s) => s.isDirectory(), () => false);
   const bytes = isDir && kind === 'local' ? await weightBytes(baseModel) : undefined;
   const model = identifyModel(baseModel, bytes);
-  if (!model) {
-    io.err(`Capacity check: the size of "${baseModel}" is not known; it is not checked.`);
-    return undefined;
-  }
-  const target = kind === 'local' ? await localTarget(await localTrainerEnv(opened.python!, opened.loc!.trainerRoot, io.signal)) : await rayTarget(opened.ray!.backend, opened.ray!.client, io.signal);
-  const source = isDir || (kind === 'ray' && baseModel.startsWith('/')) ? { kind: 'local-dir' as const } : { kind: 'hub-id' as const };
+  // Asked of the target even when the size is not known: it says whether it can get the weights at all.
+  const target = kind === 'local' ? await localTarget(await localTrainerEnv(opened.python!, opened.loc!.trainerRoot, io.signal, baseModel)) : await rayTarget(opened.ray!.backend, opened.ray!.client, io.signal, baseModel);
+  const source = { kind: isDir || (kind === 'ray' && baseModel.startsWith('/')) ? ('local-dir' as const) : ('hub-id' as const), id: baseModel };
+  if (!model) return checkSourceOnly(target, source);
   return checkCapacity({ modelBillions: model.billions, modelName: model.name, precision, batchSize: h.batch_size, maxSeqLen: h.max_seq_len, workers: h.workers, gpusPerWorker: h.gpus_per_worker }, target, source);
 }
 
@@ -149,12 +147,12 @@ export const trainCommand: Subcommand = async (argv, io) => {
   if (storageWarning) io.err(`Warning: ${storageWarning}`);
   if (kind !== 'mistral') {
     const report = await capacityReport(opened, kind, values['base-model'], parsed.data, prec.capacity, io);
-    if (report) {
-      for (const l of report.lines) io.err(`Capacity: ${l}`);
-      for (const w of report.wayOut) io.err(`  → ${w}`);
-      if (report.verdict === 'does-not-fit' && !values.force) {
-        throw new UserError(`The model does not fit ${kind === 'local' ? 'this machine' : 'the Ray cluster'} as asked. ${report.lines.at(-1)}`, `${report.wayOut[0] ?? ''} Or pass --force to start anyway.`.trim());
-      }
+    for (const l of report.lines) io.err(`Capacity: ${l}`);
+    for (const w of report.wayOut) io.err(`  → ${w}`);
+    if (report.verdict === 'does-not-fit' && !values.force) {
+      const where = kind === 'local' ? 'this machine' : 'the Ray cluster';
+      const what = report.sourceProblem ? `The base model cannot be loaded on ${where}: ${report.sourceProblem}` : `The model does not fit ${where} as asked. ${report.lines.at(-1)}`;
+      throw new UserError(what, `${report.wayOut[0] ?? ''} Or pass --force to start anyway.`.trim());
     }
   }
 

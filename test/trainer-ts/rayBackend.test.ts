@@ -3,10 +3,12 @@
 // metrics read from the job log; a failing job with its log tail; a stopped job reported as stopped and
 // resumed to the end; a 2-worker Ray Train run on CPU.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { checkSourceOnly } from '../../src/core/jobs/backends/capacityCheck';
+import { rayTarget } from '../../src/core/jobs/backends/capacityProbe';
 import { RayTrainingBackend } from '../../src/core/jobs/backends/ray/rayBackend';
 import { RayJobsClient } from '../../src/core/jobs/backends/ray/rayJobsClient';
 import { isTerminalTrainingStatus, toFineTuningJob } from '../../src/core/jobs/backends/trainingBackend';
@@ -71,6 +73,26 @@ test('a job runs to SUCCEEDED; its metrics come from the trainer events in the j
   await backend.stop(again.id);
   const listed = await backend.list();
   assert.ok(listed.some((j) => j.id === v.id) && listed.some((j) => j.id === again.id));
+});
+
+test('the capacity probe runs on the cluster and reports whether a node can load the base model', { timeout: 120_000 }, async () => {
+  // A name a shell would split and unquote: it reaches the trainer whole because it travels in the job's environment.
+  const odd = join(dir, "tiny model's folder");
+  await symlink(model, odd);
+  const started = Date.now();
+  const target = await rayTarget(backend, client, undefined, odd);
+  const probeMs = Date.now() - started;
+  assert.equal(target.modelSource?.kind, 'local-dir', JSON.stringify(target.modelSource));
+  assert.equal(target.modelSource?.ok, true);
+  assert.ok(target.modelSource?.detail.includes(odd), target.modelSource?.detail);
+  assert.deepEqual(target.gpuMemoryGb, [], 'a CPU-only cluster is still probed');
+  console.log(`capacity probe with model source on the local Ray head: ${probeMs} ms`);
+  // A folder the node does not have: refused before a job is submitted.
+  const gone = await rayTarget(backend, client, undefined, join(dir, 'no-such-model'));
+  assert.equal(gone.modelSource?.kind, 'missing');
+  const report = checkSourceOnly(gone, { kind: 'local-dir', id: join(dir, 'no-such-model') });
+  assert.equal(report.verdict, 'does-not-fit');
+  assert.match(report.wayOut[0]!, /a folder that exists on the Ray cluster at .* \(the path is read on the cluster's nodes\)/);
 });
 
 test('a failing job is FAILED with the trainer\'s message and the tail of its log', { timeout: 120_000 }, async () => {

@@ -25,8 +25,9 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pixtune-traincli-'));
-  // The environment's interpreter directly (no setup run), and the local jobs index in the temp folder.
-  env = { ...process.env, PIXTUNE_TRAINER_PYTHON: await projectPython(), PIXTUNE_CACHE: join(dir, 'cache') };
+  // The environment's interpreter directly (no setup run), and the local jobs index in the temp folder. The hub is
+  // closed (HF_ENDPOINT at the discard port, an empty HF cache) whatever this machine's network: the same answers everywhere.
+  env = { ...process.env, PIXTUNE_TRAINER_PYTHON: await projectPython(), PIXTUNE_CACHE: join(dir, 'cache'), HF_ENDPOINT: 'http://127.0.0.1:9', HF_HOME: join(dir, 'hf') };
   [runDir, model] = await Promise.all([makeToyRun(join(dir, 'run')), makeTinyModel(join(dir, 'model'))]);
 });
 
@@ -64,6 +65,21 @@ test('the capacity check refuses a 12B model on a machine without a GPU, with th
   assert.match(err.message, /does not fit this machine/);
   assert.match(err.hint, /GPU|--force/);
   assert.match(r.stderr, /Capacity: Pixtral-12B \(12\.4 B parameters, bf16\)/);
+});
+
+test('a hub id this machine cannot fetch is refused before anything starts, with the way out', { timeout: 60_000 }, async () => {
+  const id = 'pixtune-test/not-on-this-machine';
+  const r = await cli('train', '--run', runDir, '--backend', 'local', '--base-model', id, '--steps', '1', '--json');
+  assert.equal(r.code, 1, r.stderr);
+  const err = JSON.parse(r.stdout).error;
+  assert.match(err.message, /^The base model cannot be loaded on this machine: From the machine .*, http:\/\/127\.0\.0\.1:9 cannot be reached .* not in the Hugging Face cache there\.$/);
+  assert.match(err.hint, /hf download pixtune-test\/not-on-this-machine --local-dir <folder>.*--force/);
+  assert.match(r.stderr, /Capacity: The size of pixtune-test\/not-on-this-machine is not known/);
+  assert.match(r.stderr, /→ Or set HF_ENDPOINT on this machine/);
+  // Nothing was started: the local jobs index has no job for it.
+  const list = await cli('jobs', 'list', '--backend', 'local', '--json');
+  assert.equal(list.code, 0, list.stderr);
+  assert.deepEqual(JSON.parse(list.stdout).data.filter((j: { baseModel: string }) => j.baseModel === id), []);
 });
 
 test('train --backend local --wait --json trains the tiny model; jobs list/get find it', { timeout: 300_000 }, async () => {

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { isAbortError, UserError } from '../../core/errors';
-import { checkCapacity, identifyModel, KNOWN_MODELS, multiNodeStorageWarning, type CapacityReport } from '../../core/jobs/backends/capacityCheck';
+import { checkCapacity, checkSourceOnly, identifyModel, KNOWN_MODELS, multiNodeStorageWarning, type CapacityReport } from '../../core/jobs/backends/capacityCheck';
 import { localTarget, localTrainerEnv, rayTarget, weightBytes } from '../../core/jobs/backends/capacityProbe';
 import { RayError } from '../../core/jobs/backends/ray/rayJobsClient';
 import { trainingJobKey } from '../../core/jobs/backends/trainingJobsWatcher';
@@ -81,7 +81,8 @@ async function confirmCapacity(report: CapacityReport | undefined, where: string
   const fourBit = report?.offerFourBit;
   const buttons = [fits ? 'Start Training' : 'Start Anyway', ...(fourBit ? ['Use 4-bit and Start'] : [])];
   const show = fits ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-  const choice = await show(fits ? notice`Train on ${where}?` : notice`The model does not fit ${where} as asked.`, { modal: true, detail }, ...buttons);
+  const title = fits ? notice`Train on ${where}?` : report?.sourceProblem ? notice`The base model cannot be loaded on ${where}.` : notice`The model does not fit ${where} as asked.`;
+  const choice = await show(title, { modal: true, detail }, ...buttons);
   if (!choice) return undefined;
   return choice === 'Use 4-bit and Start' ? '4bit' : 'as-asked';
 }
@@ -140,10 +141,12 @@ export async function launchTraining(deps: LaunchTrainingDeps, arg?: unknown): P
       backend = set.backend;
       progress.report({ message: 'checking this machine…' });
       if (gpus === 0) {
-        const env = await localTrainerEnv(set.python, deps.training.trainerLocation!.trainerRoot, signal);
+        const env = await localTrainerEnv(set.python, deps.training.trainerLocation!.trainerRoot, signal, baseModel);
         // A GPU here: train on it (one worker, one GPU) unless the user said otherwise.
         if (env.gpus > 0) hyperparameters.gpus_per_worker = gpus = 1;
-        if (model) report = checkCapacity({ modelBillions: model.billions, modelName: model.name, precision: 'bf16', workers, gpusPerWorker: gpus }, await localTarget(env), isDir ? { kind: 'local-dir' } : { kind: 'hub-id' });
+        const target = await localTarget(env);
+        const source = { kind: isDir ? ('local-dir' as const) : ('hub-id' as const), id: baseModel };
+        report = model ? checkCapacity({ modelBillions: model.billions, modelName: model.name, precision: 'bf16', workers, gpusPerWorker: gpus }, target, source) : checkSourceOnly(target, source);
       }
     } else {
       const ray = await deps.training.rayBackend(address, (s) => progress.report({ message: plainForNotification(s === 'package' ? 'packaging the trainer and the run…' : s === 'upload' ? 'uploading the package…' : 'submitting the job…') }));
@@ -152,7 +155,10 @@ export async function launchTraining(deps: LaunchTrainingDeps, arg?: unknown): P
       backend = ray.backend;
       progress.report({ message: 'checking the cluster…' });
       try {
-        if (model) report = checkCapacity({ modelBillions: model.billions, modelName: model.name, precision: 'bf16', workers, gpusPerWorker: gpus }, await rayTarget(ray.backend, ray.client, signal), baseModel.startsWith('/') ? { kind: 'local-dir' } : { kind: 'hub-id' });
+        // The probe runs whatever the model: the cluster's answer on the base model counts even when its size is unknown.
+        const target = await rayTarget(ray.backend, ray.client, signal, baseModel);
+        const source = { kind: baseModel.startsWith('/') ? ('local-dir' as const) : ('hub-id' as const), id: baseModel };
+        report = model ? checkCapacity({ modelBillions: model.billions, modelName: model.name, precision: 'bf16', workers, gpusPerWorker: gpus }, target, source) : checkSourceOnly(target, source);
       } catch (err) {
         if (err instanceof RayError && err.kind === 'auth') throw new UserError(err.message, 'Run "Pixtune: Set Ray Cluster Token" and train again.');
         throw err;

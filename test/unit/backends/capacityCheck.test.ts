@@ -1,7 +1,7 @@
 // The capacity arithmetic for the models users train, against the GPUs they have.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkCapacity, estimateMemory, identifyModel, multiNodeStorageWarning, trainerEnvSchema, type CapacityRequest } from '../../../src/core/jobs/backends/capacityCheck';
+import { checkCapacity, checkSourceOnly, estimateMemory, identifyModel, multiNodeStorageWarning, trainerEnvSchema, type CapacityRequest } from '../../../src/core/jobs/backends/capacityCheck';
 
 const A100_80 = { gpuMemoryGb: [80], label: 'this machine' };
 const A100_40 = { gpuMemoryGb: [40], label: 'this machine' };
@@ -122,4 +122,62 @@ test('no GPU: CPU training in fp32 RAM, said plainly; a hub id needs the hub and
   const hub = checkCapacity(req('pixtral-12b'), { ...A100_80, freeDiskGb: 10 }, { kind: 'hub-id' });
   assert.equal(hub.verdict, 'does-not-fit');
   assert.match(hub.lines.join(' '), /about 24\.8 GB\) are downloaded from the Hugging Face hub.*Only 10 GB of disk/);
+});
+
+test('the target\'s answer on the model source: a hub it cannot reach is refused with the way out, a cached id needs no download', () => {
+  const id = 'mistral-community/pixtral-12b';
+  const hubId = { kind: 'hub-id' as const, id };
+  const unreachable = { kind: 'unreachable', ok: false, detail: `From the machine gpu1, https://huggingface.co cannot be reached (ConnectError) and ${id} is not in the Hugging Face cache there.` };
+  const r = checkCapacity(req(id), { ...A100_80, modelSource: unreachable }, hubId);
+  assert.equal(r.verdict, 'does-not-fit', 'an 80 GB card fits the model, but the weights cannot be had');
+  assert.equal(r.sourceProblem, unreachable.detail);
+  assert.ok(r.lines.includes(unreachable.detail));
+  assert.match(r.wayOut[0]!, /hf download mistral-community\/pixtral-12b --local-dir <folder>.*give that folder as the base model/);
+  assert.match(r.wayOut.join(' '), /HF_ENDPOINT on this machine/);
+  assert.doesNotMatch(r.lines.join(' '), /are downloaded/);
+
+  const gated = checkCapacity(req(id), { ...A100_80, label: 'the Ray cluster at http://h:8265', modelSource: { kind: 'gated', ok: false, detail: 'gated' } }, hubId);
+  assert.equal(gated.verdict, 'does-not-fit');
+  assert.match(gated.wayOut[0]!, /HF_TOKEN .* cluster's nodes/);
+  const missing = checkCapacity(req(id), { ...A100_80, modelSource: { kind: 'missing', ok: false, detail: 'The model folder /m does not exist.' } }, local);
+  assert.match(missing.wayOut[0]!, /a folder that exists on this machine/);
+  assert.match(checkCapacity(req(id), { ...A100_80, modelSource: { kind: 'not-found', ok: false, detail: 'x' } }, hubId).wayOut[0]!, /Check the model id/);
+  // A CPU-only target that would train: the source still decides.
+  const tiny = { modelBillions: 0.004, modelName: 'tiny', precision: 'bf16' as const, workers: 1, gpusPerWorker: 0 };
+  assert.equal(checkCapacity(tiny, { gpuMemoryGb: [], ramGb: 16, label: 'this machine', modelSource: unreachable }, hubId).verdict, 'does-not-fit');
+
+  // Cached on the target: nothing to download, so too little disk for a download does not matter.
+  const cached = checkCapacity(req(id), { ...A100_80, freeDiskGb: 1, modelSource: { kind: 'hub-cache', ok: true, detail: `${id} is in the Hugging Face cache on the machine gpu1.` } }, hubId);
+  assert.equal(cached.verdict, 'fits');
+  assert.match(cached.lines.join(' '), /in the Hugging Face cache on the machine gpu1\. Nothing to download\./);
+  assert.equal(cached.sourceProblem, undefined);
+  // Reachable, not cached: the download line and the disk check as before.
+  const reachable = checkCapacity(req(id), { ...A100_80, freeDiskGb: 10, modelSource: { kind: 'hub', ok: true, detail: 'ok' } }, hubId);
+  assert.equal(reachable.verdict, 'does-not-fit');
+  assert.match(reachable.lines.join(' '), /about 24\.8 GB\) are downloaded from the Hugging Face hub by this machine: it answered just now\. Only 10 GB/);
+  assert.equal(checkCapacity(req(id), { ...A100_80, freeDiskGb: 100, modelSource: { kind: 'hub', ok: true, detail: 'ok' } }, hubId).verdict, 'fits');
+  // A folder the target has: no download line.
+  assert.deepEqual(checkCapacity(req(id), { ...A100_80, modelSource: { kind: 'local-dir', ok: true, detail: 'ok' } }, local).lines.filter((l) => /download|cache/.test(l)), []);
+});
+
+test('a model of unknown size: its memory is not checked, its source is', () => {
+  const target = { gpuMemoryGb: [], label: 'this machine' };
+  const ok = checkSourceOnly({ ...target, modelSource: { kind: 'local-dir', ok: true, detail: 'ok' } }, { kind: 'local-dir', id: '/models/custom' });
+  assert.equal(ok.verdict, 'fits');
+  assert.deepEqual(ok.lines, ['The size of /models/custom is not known, so its memory is not checked.']);
+  const bad = checkSourceOnly({ ...target, modelSource: { kind: 'not-found', ok: false, detail: 'https://huggingface.co has no model org/custom.' } }, { kind: 'hub-id', id: 'org/custom' });
+  assert.equal(bad.verdict, 'does-not-fit');
+  assert.equal(bad.sourceProblem, 'https://huggingface.co has no model org/custom.');
+  // The trainer's env document carries it; an older trainer without it still parses.
+  const env = trainerEnvSchema.parse({ python: '3.11', gpus: 0, model_source: { kind: 'hub-cache', ok: true, detail: 'd' } });
+  assert.equal(env.model_source?.kind, 'hub-cache');
+  assert.equal(trainerEnvSchema.parse({ python: '3.11' }).model_source, undefined);
+});
+
+test('a model too big for the target is refused for its size first, its unreachable source said too', () => {
+  const r = checkCapacity(req('pixtral-12b'), { ...RTX_4090, modelSource: { kind: 'unreachable', ok: false, detail: 'No hub here.' } }, { kind: 'hub-id', id: 'mistral-community/pixtral-12b' });
+  assert.equal(r.verdict, 'does-not-fit');
+  assert.equal(r.sourceProblem, undefined, 'the headline is the size');
+  assert.ok(r.lines.includes('No hub here.'));
+  assert.match(r.wayOut.at(-1)!, /HF_ENDPOINT/);
 });

@@ -7,7 +7,18 @@
 // (the trainer does not split a model over GPUs), so the estimate is per worker whatever GPUs per worker asks.
 import { z } from 'zod';
 
-/** `python -m pixtune_trainer env --json` (src/trainer/CONTRACT.md). */
+/**
+ * `env --json --model`: can the target load the base model (a folder there, the hub cache there, the hub from
+ * there)? Computed on the target itself; `kind` is kept a string so a kind added later does not break the parse.
+ */
+export const modelSourceSchema = z.looseObject({
+  kind: z.string(),
+  ok: z.boolean(),
+  detail: z.string(),
+});
+export type ModelSource = z.infer<typeof modelSourceSchema>;
+
+/** `python -m pixtune_trainer env --json [--model …]` (src/trainer/CONTRACT.md). */
 export const trainerEnvSchema = z.looseObject({
   python: z.string(),
   torch: z.string().nullish(),
@@ -16,6 +27,8 @@ export const trainerEnvSchema = z.looseObject({
   gpu_memory_gb: z.array(z.number()).default([]),
   /** Installed in the trainer's environment: 4-bit loading needs it (not in requirements.txt: it is CUDA-only). */
   bitsandbytes: z.boolean().default(false),
+  /** Only with `--model` (and from a trainer that knows it). */
+  model_source: modelSourceSchema.optional(),
 });
 export type TrainerEnv = z.infer<typeof trainerEnvSchema>;
 
@@ -86,20 +99,33 @@ export interface CapacityTarget {
   label: string;
   /** The trainer's environment there has CUDA and bitsandbytes, so 4-bit loading can be offered. */
   fourBitReady?: boolean;
+  /** What the target said about the base model (undefined: it was not asked, or an older trainer). */
+  modelSource?: ModelSource;
+}
+
+/** The base model as the caller sees it: a folder, or a hub id (its download size when known). */
+export interface SourceRequest {
+  kind: 'local-dir' | 'hub-id';
+  /** The base model as given, for the way out's download command. */
+  id?: string;
+  downloadGb?: number;
 }
 
 export interface CapacityReport {
   verdict: 'fits' | 'does-not-fit' | 'cpu-only';
-  estimate: MemoryEstimate;
+  /** Undefined when the model's size is not known (checkSourceOnly). */
+  estimate?: MemoryEstimate;
   /** One sentence each, for the confirmation dialog and the CLI. */
   lines: string[];
   /** What to change when it does not fit. */
   wayOut: string[];
   /** 4-bit loading would fit and the target can do it (CUDA and bitsandbytes): the dialog offers it. */
   offerFourBit: boolean;
+  /** The target cannot load the base model (its own sentence) and that, not the size, refuses it: the headline. */
+  sourceProblem?: string;
 }
 
-export function checkCapacity(r: CapacityRequest, t: CapacityTarget, source: { kind: 'local-dir' | 'hub-id'; downloadGb?: number }): CapacityReport {
+export function checkCapacity(r: CapacityRequest, t: CapacityTarget, source: SourceRequest): CapacityReport & { estimate: MemoryEstimate } {
   const estimate = estimateMemory(r);
   const lines: string[] = [];
   const wayOut: string[] = [];
@@ -148,16 +174,60 @@ export function checkCapacity(r: CapacityRequest, t: CapacityTarget, source: { k
     verdict = 'fits';
     lines.push(`${t.label} has ${t.gpuMemoryGb.length} GPU${t.gpuMemoryGb.length === 1 ? '' : 's'} of ${round1(Math.min(...t.gpuMemoryGb))} GB: it fits (${Math.round((estimate.perDeviceGb / smallest) * 100)} % of the usable memory).`);
   }
-  if (source.kind === 'hub-id') {
-    const dl = source.downloadGb ?? round1(r.modelBillions * 2);
-    lines.push(`The weights (about ${dl} GB) are downloaded from the Hugging Face hub by ${t.label}: it must reach huggingface.co (with HF_TOKEN for gated models).`);
-    if (t.freeDiskGb !== undefined && t.freeDiskGb < dl * 1.1) {
-      verdict = 'does-not-fit';
-      lines.push(`Only ${round1(t.freeDiskGb)} GB of disk are free for them.`);
-      wayOut.push('Free disk space, or point HF_HOME at a larger disk.');
-    }
+  const s = checkModelSource(t, { ...source, downloadGb: source.downloadGb ?? round1(r.modelBillions * 2) });
+  lines.push(...s.lines);
+  // A model too big for the target is refused for its size first; otherwise the source's way out leads.
+  const sizeRefused = verdict === 'does-not-fit';
+  if (sizeRefused) wayOut.push(...s.wayOut);
+  else wayOut.unshift(...s.wayOut);
+  if (!s.ok) verdict = 'does-not-fit';
+  return { verdict, estimate, lines, wayOut, offerFourBit, sourceProblem: sizeRefused ? undefined : s.problem };
+}
+
+/**
+ * Can the target get the weights? Its own answer (`model_source`) when it gave one, else what the caller knows:
+ * a hub id is downloaded there. A hub id the target cannot fetch, or a folder it does not have, is refused with the
+ * way out; a hub id it will download is checked against its free disk.
+ */
+export function checkModelSource(t: CapacityTarget, source: SourceRequest): { ok: boolean; lines: string[]; wayOut: string[]; problem?: string } {
+  const probe = t.modelSource;
+  const id = source.id ?? '<model id>';
+  if (probe && !probe.ok) {
+    const onRay = t.label.startsWith('the Ray cluster');
+    const wayOut: Record<string, string[]> = {
+      unreachable: [
+        `Download the weights where the hub is reachable (hf download ${id} --local-dir <folder>), copy the folder to ${t.label} and give that folder as the base model.`,
+        `Or set HF_ENDPOINT on ${t.label} to a Hugging Face mirror it can reach.`,
+      ],
+      gated: [`Accept the model's terms on huggingface.co and set HF_TOKEN (a read token of that account) in the environment of ${onRay ? "the cluster's nodes" : 'the trainer on this machine'}, then train again.`],
+      'not-found': [`Check the model id (organisation/name, as on huggingface.co); a private model also needs HF_TOKEN on ${t.label}.`],
+      missing: [`Give a folder that exists on ${t.label}${onRay ? " (the path is read on the cluster's nodes)" : ''}, or a Hugging Face id.`],
+      'not-a-model': ['Give the folder that holds the model\'s config.json and weights (a Hugging Face model folder).'],
+    };
+    return { ok: false, lines: [probe.detail], wayOut: wayOut[probe.kind] ?? [], problem: probe.detail };
   }
-  return { verdict, estimate, lines, wayOut, offerFourBit };
+  if (probe?.kind === 'hub-cache') return { ok: true, lines: [`${probe.detail} Nothing to download.`], wayOut: [] };
+  if (probe ? probe.kind !== 'hub' : source.kind !== 'hub-id') return { ok: true, lines: [], wayOut: [] };
+  const dl = source.downloadGb;
+  const reach = probe ? 'it answered just now' : 'it must reach huggingface.co (with HF_TOKEN for gated models)';
+  const lines = [`The weights${dl !== undefined ? ` (about ${dl} GB)` : ''} are downloaded from the Hugging Face hub by ${t.label}: ${reach}.`];
+  if (dl !== undefined && t.freeDiskGb !== undefined && t.freeDiskGb < dl * 1.1) {
+    lines.push(`Only ${round1(t.freeDiskGb)} GB of disk are free for them.`);
+    return { ok: false, lines, wayOut: ['Free disk space, or point HF_HOME at a larger disk.'] };
+  }
+  return { ok: true, lines, wayOut: [] };
+}
+
+/** A model whose size is not known: its memory is not checked, whether the target can get it still is. */
+export function checkSourceOnly(t: CapacityTarget, source: SourceRequest): CapacityReport {
+  const s = checkModelSource(t, source);
+  return {
+    verdict: s.ok ? 'fits' : 'does-not-fit',
+    lines: [...s.lines, `The size of ${source.id ?? 'this model'} is not known, so its memory is not checked.`],
+    wayOut: s.wayOut,
+    offerFourBit: false,
+    sourceProblem: s.problem,
+  };
 }
 
 /**

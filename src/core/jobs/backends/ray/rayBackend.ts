@@ -280,8 +280,9 @@ export class RayTrainingBackend implements TrainingBackend {
     }
   }
 
-  /** Runs `python -m pixtune_trainer env --json` on the cluster (the capacity check's view of a node). */
-  async probeEnvironment(signal?: AbortSignal, timeoutMs = 120_000): Promise<unknown> {
+  /** Runs `python -m pixtune_trainer env --json [--model …]` on the cluster (the capacity check's view of a node). */
+  async probeEnvironment(signal?: AbortSignal, opts: { baseModel?: string; timeoutMs?: number } = {}): Promise<unknown> {
+    const timeoutMs = opts.timeoutMs ?? 120_000;
     // On a GPU node, or the probe reports the head's (often GPU-less) view.
     const gpu = await oneGpuWhenPresent(this.client, signal);
     const entries = await trainerEntries(this.opts.trainerRoot);
@@ -291,7 +292,10 @@ export class RayTrainingBackend implements TrainingBackend {
     } finally {
       await pkg.dispose();
     }
-    const id = await this.client.submit({ ...gpu, entrypoint: `${this.opts.python ?? 'python'} -m pixtune_trainer env --json`, runtime_env: { working_dir: pkg.uri }, metadata: { pixtune_probe: '1' } }, signal);
+    // The model travels in the environment, as the training's config does: no user text in the shell command.
+    const model = opts.baseModel !== undefined ? ' --model "$PIXTUNE_PROBE_MODEL"' : '';
+    const env_vars = opts.baseModel !== undefined ? { env_vars: { PIXTUNE_PROBE_MODEL: opts.baseModel } } : {};
+    const id = await this.client.submit({ ...gpu, entrypoint: `${this.opts.python ?? 'python'} -m pixtune_trainer env --json${model}`, runtime_env: { working_dir: pkg.uri, ...env_vars }, metadata: { pixtune_probe: '1' } }, signal);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const d = await this.client.get(id, signal);
