@@ -104,7 +104,7 @@ test('the training jobs watcher follows a local job to its end and announces it 
     const b = backend();
     watcher.setBackend('local', b);
     const endedJobs: TrainingJobView[] = [];
-    watcher.onDidEndJob((v) => endedJobs.push(v));
+    watcher.onDidEndJob((e) => endedJobs.push(e.job));
     const launched = await b.launch({ runDir, baseModel: model, hyperparameters: { max_steps: 2, learning_rate: 1e-3, lora_rank: 4, workers: 1, gpus_per_worker: 0 } });
     watcher.upsert(launched);
     const key = trainingJobKey(launched);

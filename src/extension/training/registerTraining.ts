@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { TrainingJobView } from '../../core/jobs/backends/trainingBackend';
 import { clusterAnswersHere, predictLocally, trainedModelName } from '../../core/jobs/backends/trainerPredict';
+import { trainingEndedNotice } from '../../core/jobs/backends/trainingEndedNotice';
 import { trainingJobKey } from '../../core/jobs/backends/trainingJobsWatcher';
 import { UserError } from '../../core/errors';
 import { notice, plainForNotification } from '../../core/text/notificationText';
@@ -19,16 +20,16 @@ export function registerTraining(context: vscode.ExtensionContext, log: vscode.L
   context.subscriptions.push(training);
   void training.start().catch((err) => log.warn(`training: ${err instanceof Error ? err.message : String(err)}`));
   context.subscriptions.push({
-    dispose: training.watcher.onDidEndJob((v) => {
-      const key = TRAINING_PREFIX + trainingJobKey(v);
-      if (v.status === 'SUCCESS') {
-        void vscode.window.showInformationMessage(notice`Training ${v.id} finished: the adapter is at ${v.adapter ?? 'the job folder'}.`, 'Evaluate This Model', 'Open Details').then((c) => {
-          if (c === 'Evaluate This Model') void vscode.commands.executeCommand(CommandId.evaluateTrainedModel, key);
-          if (c === 'Open Details') void vscode.commands.executeCommand(CommandId.openJobDetails, key);
-        });
-      } else if (v.status === 'FAILED') {
-        void vscode.window.showErrorMessage(notice`Training ${v.id} failed: ${v.message ?? 'see its log'}`, 'Show Log').then((c) => c && vscode.commands.executeCommand(CommandId.showTrainingLog, key));
-      }
+    dispose: training.watcher.onDidEndJob((e) => {
+      const key = TRAINING_PREFIX + trainingJobKey(e.job);
+      log.info(`training ${key} ended: ${e.job.status}${e.job.adapter ? ` → ${e.job.adapter}` : ''}${e.whileClosed ? ' (while the window was closed)' : ''}${e.stopRequested ? ' (after a stop request)' : ''}`);
+      const n = trainingEndedNotice(e);
+      if (!n) return;
+      const show = n.severity === 'error' ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
+      void show(n.message, ...n.actions).then((c) => {
+        const commands: Record<string, string> = { 'Evaluate This Model': CommandId.evaluateTrainedModel, 'Open Details': CommandId.openJobDetails, 'Show Log': CommandId.showTrainingLog };
+        if (c) void vscode.commands.executeCommand(commands[c]!, key);
+      });
     }),
   });
 
@@ -48,7 +49,10 @@ export function registerTraining(context: vscode.ExtensionContext, log: vscode.L
   reg(CommandId.stopTraining, async (arg?: unknown) => {
     const v = job(arg);
     const ok = await vscode.window.showWarningMessage(notice`Stop training ${v.id}?`, { modal: true, detail: 'The trainer writes a checkpoint first; Resume Training continues from it.' }, 'Stop Training');
-    if (ok) training.watcher.upsert(await backendOf(v).stop(v.id));
+    if (!ok) return;
+    // Before the answer, which may already be final: a stop asked for here is not announced as news.
+    training.watcher.noteStopRequested(v);
+    training.watcher.upsert(await backendOf(v).stop(v.id));
   });
   reg(CommandId.resumeTraining, async (arg?: unknown) => {
     const v = job(arg);

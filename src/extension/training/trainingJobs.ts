@@ -12,6 +12,7 @@ import { RayJobsClient } from '../../core/jobs/backends/ray/rayJobsClient';
 import { locateTrainer, setUpTrainerEnvironment, type TrainerLocation } from '../../core/jobs/backends/trainerEnvironment';
 import { BACKEND_LABELS, toFineTuningJob, type BackendKind, type TrainingJobView } from '../../core/jobs/backends/trainingBackend';
 import { trainingJobKey, TrainingJobsWatcher } from '../../core/jobs/backends/trainingJobsWatcher';
+import { TrainingStatusMemory } from '../../core/jobs/backends/trainingStatusMemory';
 import { jobDetailsModel, type JobDetailsModel } from '../../core/jobs/jobDetailsModel';
 import { formatSeconds } from '../../core/jobs/formatJob';
 import { jobRowModel } from '../../core/jobs/jobRowModel';
@@ -47,7 +48,11 @@ export class TrainingJobs implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
   ) {
-    this.watcher = new TrainingJobsWatcher({ log });
+    // Global storage, not the workspace's: every window lists the same jobs (this machine's index, the cluster's
+    // list), so one memory announces a job that ended while all were closed once, not once per workspace; and a
+    // window without a folder has no workspace storage. Under Remote-SSH/WSL it lives on the remote, with the jobs.
+    const memory = new TrainingStatusMemory({ file: join(context.globalStorageUri.fsPath, 'training-status-seen.json'), log });
+    this.watcher = new TrainingJobsWatcher({ log, memory });
     const off = this.watcher.onDidChange(() => this.emitter.fire());
     this.subs.push({ dispose: off }, this.emitter);
     this.subs.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('pixtune.ray') && void this.connectRay()));

@@ -1,16 +1,28 @@
 // The jobs of the training backends that are not the Mistral API (this machine, a Ray cluster), as the
 // extension shows them beside the Mistral jobs: a full list now and then, the jobs that move (and those shown
 // in a details panel) read in detail at every poll, "ended" fired once per job that reaches a final status
-// while watched — also after a reload, since the backends read their jobs from disk or from the cluster.
+// while watched — also after a reload, since the backends read their jobs from disk or from the cluster, and
+// when it ended while VS Code was closed or reloading: the status memory remembers what was last seen.
 // vscode-free; the extension wraps it, the tests drive it with the real local backend.
 import { errorMessage } from '../../errors';
 import { ListenerSet } from '../listenerSet';
 import { isTerminalTrainingStatus, type BackendKind, type TrainingBackend, type TrainingJobView } from './trainingBackend';
+import { memoryKey, type TrainingStatusMemory } from './trainingStatusMemory';
 
 export interface TrainingJobsWatcherOptions {
   log: { warn(message: string): void };
   /** Poll interval while something runs (ms); idle polls are this × 6. */
   activeMs?: number;
+  /** The last statuses seen, kept on disk: without it, only jobs that end while watched are announced. */
+  memory?: TrainingStatusMemory;
+}
+
+export interface TrainingJobEnded {
+  job: TrainingJobView;
+  /** It ended while no window watched it (closed, reloading): its last status here is the one remembered on disk. */
+  whileClosed: boolean;
+  /** The user asked to stop it: a stop is not news, and a success means the stop came too late. */
+  stopRequested: boolean;
 }
 
 /** A job's key in views: backend and id ("local:local-run-1a2b3c4d"), unique across backends. */
@@ -21,14 +33,18 @@ export class TrainingJobsWatcher {
   private readonly jobs = new Map<string, TrainingJobView>();
   private readonly errors = new Map<BackendKind, string>();
   private readonly watched = new Set<string>();
+  /** Jobs this watcher has had in memory: an end after that was watched, not "while the window was closed". */
+  private readonly seenHere = new Set<string>();
+  /** Stops asked for here (memoryKey), for a watcher without a memory. */
+  private readonly stopsRequested = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private controller = new AbortController();
   private disposed = false;
   private readonly changed: ListenerSet<void>;
-  private readonly ended: ListenerSet<TrainingJobView>;
+  private readonly ended: ListenerSet<TrainingJobEnded>;
   readonly onDidChange: ListenerSet<void>['listen'];
-  readonly onDidEndJob: ListenerSet<TrainingJobView>['listen'];
+  readonly onDidEndJob: ListenerSet<TrainingJobEnded>['listen'];
 
   constructor(private readonly opts: TrainingJobsWatcherOptions) {
     const failed = (err: unknown) => opts.log.warn(`training jobs: a listener failed: ${errorMessage(err)}`);
@@ -78,6 +94,12 @@ export class TrainingJobsWatcher {
     else this.watched.delete(key);
   }
 
+  /** The user asked to stop this job (call before upserting the stop's answer, which may already be final). */
+  noteStopRequested(v: TrainingJobView): void {
+    this.stopsRequested.add(memoryKey(v));
+    this.opts.memory?.note(v, { stopRequested: true });
+  }
+
   /** A job we got from a launch, stop or resume: shown at once, polled fast. */
   upsert(v: TrainingJobView): void {
     this.track(v);
@@ -104,6 +126,8 @@ export class TrainingJobsWatcher {
     this.clearTimer();
     const signal = this.controller.signal;
     const before = this.fingerprint();
+    // The remembered statuses first: a job that ended while the window was closed is told apart from an old one.
+    await this.opts.memory?.load();
     for (const [kind, backend] of this.backends) {
       try {
         const listed = await backend.list(signal);
@@ -113,6 +137,8 @@ export class TrainingJobsWatcher {
           const old = this.jobs.get(trainingJobKey(v));
           // The list form has no metrics (Ray reads them from the log): keep the detailed copy until it moves.
           if (!old || old.status !== v.status) this.track(v);
+          // Still listed: its entry in the memory is not pruned (a write at most daily when nothing changed).
+          else this.opts.memory?.note(v);
         }
         for (const v of this.list(kind)) {
           const key = trainingJobKey(v);
@@ -133,7 +159,21 @@ export class TrainingJobsWatcher {
     const key = trainingJobKey(v);
     const before = this.jobs.get(key);
     this.jobs.set(key, v);
-    if (before && !isTerminalTrainingStatus(before.status) && isTerminalTrainingStatus(v.status)) this.ended.fire(v);
+    // Not in memory (a reload, a new window, a backend set again): the status last seen, as remembered on disk.
+    // A job first seen already finished has no previous status, so installing Pixtune announces no old jobs.
+    const remembered = this.opts.memory?.get(v);
+    const previous = before?.status ?? remembered?.status;
+    const whileClosed = !this.seenHere.has(key);
+    const stopRequested = this.stopsRequested.has(memoryKey(v)) || remembered?.stopRequested === true || v.status === 'CANCELLATION_REQUESTED';
+    this.seenHere.add(key);
+    this.opts.memory?.note(v);
+    if (!isTerminalTrainingStatus(v.status)) {
+      // Running again (resumed): a later end is news again, unless stopped again.
+      if (previous && isTerminalTrainingStatus(previous)) this.stopsRequested.delete(memoryKey(v));
+      else if (v.status === 'CANCELLATION_REQUESTED') this.stopsRequested.add(memoryKey(v));
+      return;
+    }
+    if (previous && !isTerminalTrainingStatus(previous)) this.ended.fire({ job: v, whileClosed, stopRequested });
   }
 
   private schedule(active: boolean): void {
