@@ -126,6 +126,11 @@ export interface TrainingBackend {
   artefacts(id: string, signal?: AbortSignal): Promise<TrainingArtefacts>;
   /** Continues a stopped job from its newest checkpoint (Ray and local). */
   resume?(id: string, signal?: AbortSignal): Promise<TrainingJobView>;
+  /**
+   * Calls onChange soon after the job's trainer writes its metrics or status, so a view reads the job at once
+   * instead of at its next poll (local only: a Ray job has no files on this machine to watch).
+   */
+  watch?(id: string, onChange: () => void): { dispose(): void };
 }
 
 /** The trainer's states in the shared vocabulary. */

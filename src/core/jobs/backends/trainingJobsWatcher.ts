@@ -39,6 +39,12 @@ export class TrainingJobsWatcher {
   private readonly stopsRequested = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
+  /** The file watches of the jobs that move or are shown (local jobs), by key, with the backend that made each. */
+  private readonly fileWatches = new Map<string, { backend: TrainingBackend; dispose(): void }>();
+  /** Single-job reads after a file change, one at a time: a later read never lands before an earlier one. */
+  private jobReads: Promise<void> = Promise.resolve();
+  /** Full polls started: a single-job read that a poll overtook is dropped (the poll's copy is as new). */
+  private pollsStarted = 0;
   private controller = new AbortController();
   private disposed = false;
   private readonly changed: ListenerSet<void>;
@@ -92,6 +98,7 @@ export class TrainingJobsWatcher {
   setWatched(key: string, on: boolean): void {
     if (on) this.watched.add(key);
     else this.watched.delete(key);
+    this.syncFileWatches();
   }
 
   /** The user asked to stop this job (call before upserting the stop's answer, which may already be final). */
@@ -105,6 +112,7 @@ export class TrainingJobsWatcher {
     this.track(v);
     this.changed.fire();
     this.schedule(true);
+    this.syncFileWatches();
   }
 
   /** Polls now; concurrent calls share the poll in flight. */
@@ -124,6 +132,7 @@ export class TrainingJobsWatcher {
 
   private async poll(): Promise<void> {
     this.clearTimer();
+    this.pollsStarted++;
     const signal = this.controller.signal;
     const before = this.fingerprint();
     // The remembered statuses first: a job that ended while the window was closed is told apart from an old one.
@@ -153,6 +162,52 @@ export class TrainingJobsWatcher {
     }
     if (this.fingerprint() !== before) this.changed.fire();
     this.schedule(this.list().some((v) => !isTerminalTrainingStatus(v.status)));
+    this.syncFileWatches();
+  }
+
+  /**
+   * Watches the files of the jobs that run or are shown in a details panel, where the backend can (local jobs;
+   * Ray's keep to the polls), so that a metrics line is drawn at once instead of at the next poll; stops watching
+   * jobs that ended and are not shown, went away, or whose backend was replaced.
+   */
+  private syncFileWatches(): void {
+    const wanted = new Map<string, { backend: TrainingBackend; id: string }>();
+    for (const v of this.disposed ? [] : this.jobs.values()) {
+      const key = trainingJobKey(v);
+      const backend = this.backends.get(v.backend);
+      if (backend?.watch && (!isTerminalTrainingStatus(v.status) || this.watched.has(key))) wanted.set(key, { backend, id: v.id });
+    }
+    for (const [key, w] of this.fileWatches) {
+      if (wanted.get(key)?.backend === w.backend) continue;
+      w.dispose();
+      this.fileWatches.delete(key);
+    }
+    for (const [key, { backend, id }] of wanted) {
+      if (this.fileWatches.has(key)) continue;
+      const handle = backend.watch!(id, () => (this.jobReads = this.jobReads.then(() => this.readJob(key))));
+      this.fileWatches.set(key, { backend, dispose: () => handle.dispose() });
+    }
+  }
+
+  /** One job read again after its files changed (never rejects): the views redraw when what they show moved. */
+  private async readJob(key: string): Promise<void> {
+    await this.polling;
+    const v = this.jobs.get(key);
+    const backend = v && this.backends.get(v.backend);
+    if (this.disposed || !v || !backend) return;
+    const polls = this.pollsStarted;
+    const before = this.fingerprint();
+    let fresh: TrainingJobView;
+    try {
+      fresh = await backend.get(v.id, this.controller.signal);
+    } catch {
+      return; // gone or unreadable: the next poll says so
+    }
+    // A poll started meanwhile reads the job too, no older than this read: tracking this after it could step back.
+    if (this.disposed || polls !== this.pollsStarted || this.backends.get(v.backend) !== backend || !this.jobs.has(key)) return;
+    this.track(fresh);
+    if (this.fingerprint() !== before) this.changed.fire();
+    this.syncFileWatches();
   }
 
   private track(v: TrainingJobView): void {
@@ -190,6 +245,7 @@ export class TrainingJobsWatcher {
 
   dispose(): void {
     this.disposed = true;
+    this.syncFileWatches();
     this.clearTimer();
     this.controller.abort();
     this.changed.clear();

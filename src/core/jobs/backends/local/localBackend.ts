@@ -23,6 +23,7 @@ import {
   type TrainingBackend,
   type TrainingJobView,
 } from '../trainingBackend';
+import { watchJobFolder } from './jobFolderWatch';
 import { LocalJobIndex, readLocalJobRecord, writeLocalJobRecord, type LocalJobRecord } from './localJobRecord';
 
 export interface LocalBackendOptions {
@@ -133,6 +134,27 @@ export class LocalTrainingBackend implements TrainingBackend {
       if (r) out.push(await this.view(r));
     }
     return out.sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /** Follows the job's folder (fs.watch, stat polling where that is unavailable); a job not found is not watched. */
+  watch(id: string, onChange: () => void): { dispose(): void } {
+    let stop: (() => void) | undefined;
+    let disposed = false;
+    void this.record(id).then(
+      (r) => {
+        if (disposed) return;
+        stop = watchJobFolder(r.jobDir, onChange);
+        // What was written while the record was being read is seen by no watch: one read now catches it up.
+        onChange();
+      },
+      () => undefined,
+    );
+    return {
+      dispose: () => {
+        disposed = true;
+        stop?.();
+      },
+    };
   }
 
   async stop(id: string): Promise<TrainingJobView> {
