@@ -25,6 +25,8 @@ Options:
   --precision auto|bf16|fp16|fp32, --4bit   weights precision; 4-bit loading needs a CUDA GPU
   --workers N                  data-parallel workers (Ray Train when more than 1; default 1)
   --gpus-per-worker G          GPUs per worker (default 0 = CPU)
+  --sharding none|fsdp         fsdp: the workers split the model's weights (FSDP) instead of each holding a copy,
+                               for a model that does not fit one GPU (needs --workers 2 or more; default none)
   --storage-path P             (ray) where jobs write on the cluster (default /tmp/pixtune-jobs)
   --cluster-python P           (ray) the cluster's Python command (default python)
   --force                      start even when the capacity check says the model does not fit
@@ -51,6 +53,7 @@ const OPTIONS = {
   '4bit': { type: 'boolean' },
   workers: { type: 'string' },
   'gpus-per-worker': { type: 'string' },
+  sharding: { type: 'string' },
   'storage-path': { type: 'string' },
   'cluster-python': { type: 'string' },
   force: { type: 'boolean' },
@@ -97,7 +100,12 @@ function precisionOf(v: string | undefined, fourBit: boolean | undefined): { pre
   return { precision: p, capacity: fourBit ? '4bit' : p === 'fp32' ? 'fp32' : p === 'fp16' ? 'fp16' : 'bf16' };
 }
 
-async function capacityReport(opened: OpenedBackend, kind: BackendKind, baseModel: string, h: { workers: number; gpus_per_worker: number; batch_size?: number; max_seq_len?: number }, precision: Precision, io: CliIO): Promise<CapacityReport> {
+function parseSharding(v: string | undefined): 'none' | 'fsdp' | undefined {
+  if (v === undefined || v === 'none' || v === 'fsdp') return v;
+  throw new UsageError(`--sharding takes none or fsdp, not "${v}".`);
+}
+
+async function capacityReport(opened: OpenedBackend, kind: BackendKind, baseModel: string, h: { workers: number; gpus_per_worker: number; batch_size?: number; max_seq_len?: number; sharding?: 'none' | 'fsdp' }, precision: Precision, io: CliIO): Promise<CapacityReport> {
   const isDir = await stat(baseModel).then((s) => s.isDirectory(), () => false);
   const bytes = isDir && kind === 'local' ? await weightBytes(baseModel) : undefined;
   const model = identifyModel(baseModel, bytes);
@@ -105,7 +113,7 @@ async function capacityReport(opened: OpenedBackend, kind: BackendKind, baseMode
   const target = kind === 'local' ? await localTarget(await localTrainerEnv(opened.python!, opened.loc!.trainerRoot, io.signal, baseModel)) : await rayTarget(opened.ray!.backend, opened.ray!.client, io.signal, baseModel);
   const source = { kind: isDir || (kind === 'ray' && baseModel.startsWith('/')) ? ('local-dir' as const) : ('hub-id' as const), id: baseModel };
   if (!model) return checkSourceOnly(target, source);
-  return checkCapacity({ modelBillions: model.billions, modelName: model.name, precision, batchSize: h.batch_size, maxSeqLen: h.max_seq_len, workers: h.workers, gpusPerWorker: h.gpus_per_worker }, target, source);
+  return checkCapacity({ modelBillions: model.billions, modelName: model.name, precision, batchSize: h.batch_size, maxSeqLen: h.max_seq_len, workers: h.workers, gpusPerWorker: h.gpus_per_worker, sharding: h.sharding }, target, source);
 }
 
 export const trainCommand: Subcommand = async (argv, io) => {
@@ -137,6 +145,7 @@ export const trainCommand: Subcommand = async (argv, io) => {
     load_in_4bit: values['4bit'] || undefined,
     workers: num('workers'),
     gpus_per_worker: parseNumberOption('gpus-per-worker', values['gpus-per-worker'], { min: 0 }),
+    sharding: parseSharding(values.sharding),
   });
   if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? 'Bad hyperparameters.');
   const runDir = values.run;

@@ -52,9 +52,10 @@ def test_fsdp_shards_the_weights_and_trains_as_one_process_would(
     started = next(e for e in _events(fsdp_run["stdout"]) if e["event"] == "started")
     assert started["workers"] == 2 and started["sharding"] == "fsdp"
     # Each worker holds half of the parameters, not a copy of all of them.
-    found = re.findall(r"holds ([\d,]+) of the model's ([\d,]+)", fsdp_run["stderr"])
-    held = [(int(local.replace(",", "")), int(total.replace(",", ""))) for local, total in found]
-    assert len(held) == 2 and all(local * 2 <= total + 4096 for local, total in held), held
+    found = re.search(r"the workers hold ([\d,]+) \+ ([\d,]+) of the model's ([\d,]+) parameters", fsdp_run["stderr"])
+    assert found, fsdp_run["stderr"][-3000:]
+    first, second, total = (int(n.replace(",", "")) for n in found.groups())
+    assert first + second == total and abs(first - second) <= 4096, found.group(0)
 
     reference = tmp_path / "single"
     config = _config(tiny_mistral3, toy_run, reference, workers=1, grad_accum=2)

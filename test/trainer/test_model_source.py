@@ -1,12 +1,15 @@
 """`env --json --model`: can this machine load the base model? A folder, a hub id in the Hugging Face cache, and a
 hub id the hub must serve when the hub cannot be reached (HF_ENDPOINT at a closed local port, so the answer does not
-depend on this machine's network), and the shared reading of what is a path that `resolve_model_dir` uses."""
+depend on this machine's network) and when a stand-in for huggingface.co answers (public, unknown, gated with and
+without access, a bad token), and the shared reading of what is a path that `resolve_model_dir` uses."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -117,3 +120,73 @@ def test_env_without_model_is_unchanged_and_the_token_is_never_printed(tmp_path:
     )
     assert json.loads(with_model.stdout)["model_source"]["kind"] == "unreachable"
     assert secret not in with_model.stdout + with_model.stderr
+
+
+class _StandInHub(BaseHTTPRequestHandler):
+    """The few answers of huggingface.co the probe reads: model info (public, gated, unknown), a gated file's HEAD."""
+
+    def _answer(self, status: int, body: dict | None = None, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body or {}).encode()
+        self.send_response(status)
+        for k, v in {"Content-Type": "application/json", "Content-Length": str(len(data)), **(headers or {})}.items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        auth = self.headers.get("Authorization", "")
+        if auth == "Bearer hf_invalid":
+            return self._answer(401, headers={"X-Error-Message": "Invalid credentials in Authorization header"})
+        repo = self.path.split("?")[0].removeprefix("/api/models/")
+        if repo in ("pixtune-test/public", "pixtune-test/gated"):
+            return self._answer(
+                200, {"id": repo, "sha": "0" * 40, "private": False, "gated": repo.endswith("gated") and "manual"}
+            )
+        if "/resolve/" in self.path and auth == "Bearer hf_granted":
+            return self._answer(200, headers={"X-Repo-Commit": "0" * 40, "ETag": '"abc"'})
+        if "/resolve/" in self.path:
+            return self._answer(403, headers={"X-Error-Code": "GatedRepo"})
+        return self._answer(404, headers={"X-Error-Code": "RepoNotFound"})
+
+    do_HEAD = do_GET
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture()
+def stand_in_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StandInHub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    endpoint = f"http://127.0.0.1:{server.server_port}"
+    # What huggingface_hub derives from HF_ENDPOINT when it is imported (here it already is).
+    monkeypatch.setattr(constants, "ENDPOINT", endpoint)
+    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", endpoint + "/{repo_id}/resolve/{revision}/{filename}")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "no-saved-token"))
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.delenv("HUGGING_FACE_HUB_TOKEN", raising=False)
+    yield endpoint
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_hub_answers_public_unknown_gated_and_bad_token(stand_in_hub: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    kind = lambda repo: (lambda r: (r["kind"], r["ok"]))(check_model_source(repo))  # noqa: E731
+    assert kind("pixtune-test/public") == ("hub", True)
+    r = check_model_source("pixtune-test/unknown")
+    assert (r["kind"], r["ok"]) == ("not-found", False) and "HF_TOKEN is not set" in r["detail"]
+    r = check_model_source("pixtune-test/gated")
+    assert (r["kind"], r["ok"]) == ("gated", False) and "needs HF_TOKEN" in r["detail"]
+    monkeypatch.setenv("HF_TOKEN", "hf_notgranted")
+    r = check_model_source("pixtune-test/gated")
+    assert (r["kind"], r["ok"]) == ("gated", False) and "has no access" in r["detail"], r
+    assert "hf_notgranted" not in json.dumps(r)
+    monkeypatch.setenv("HF_TOKEN", "hf_granted")
+    assert kind("pixtune-test/gated") == ("hub", True)
+    monkeypatch.setenv("HF_TOKEN", "hf_invalid")
+    r = check_model_source("pixtune-test/public")
+    assert (r["kind"], r["ok"]) == ("bad-token", False) and "hf_invalid" not in r["detail"]

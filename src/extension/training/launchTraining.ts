@@ -10,6 +10,7 @@ import { isAbortError, UserError } from '../../core/errors';
 import { checkCapacity, checkSourceOnly, identifyModel, KNOWN_MODELS, multiNodeStorageWarning, type CapacityReport } from '../../core/jobs/backends/capacityCheck';
 import { localTarget, localTrainerEnv, rayTarget, weightBytes } from '../../core/jobs/backends/capacityProbe';
 import { RayError } from '../../core/jobs/backends/ray/rayJobsClient';
+import { withCapacityChoice, type CapacityChoice } from '../../core/jobs/backends/trainerConfig';
 import { trainingJobKey } from '../../core/jobs/backends/trainingJobsWatcher';
 import type { TrainingBackend, TrainingHyperparameters } from '../../core/jobs/backends/trainingBackend';
 import { notice, plainForNotification } from '../../core/text/notificationText';
@@ -74,17 +75,18 @@ async function askNumber(title: string, value: string, check: (n: number) => str
   return text === undefined ? undefined : Number(text);
 }
 
-/** Shows the capacity check; returns the precision change to make (4-bit), true to go on as asked, or undefined to stop. */
-async function confirmCapacity(report: CapacityReport | undefined, where: string, warnings: string[]): Promise<'as-asked' | '4bit' | undefined> {
+/** Shows the capacity check; returns the change to make (4-bit, or sharding over the GPUs), as asked, or undefined to stop. */
+async function confirmCapacity(report: CapacityReport | undefined, where: string, warnings: string[]): Promise<CapacityChoice | undefined> {
   const detail = [report ? [...report.lines, ...report.wayOut.map((w) => `→ ${w}`)].join('\n') : 'The size of this model is not known, so it was not checked.', ...warnings.map((w) => `⚠ ${w}`)].join('\n');
   const fits = !report || report.verdict !== 'does-not-fit';
   const fourBit = report?.offerFourBit;
-  const buttons = [fits ? 'Start Training' : 'Start Anyway', ...(fourBit ? ['Use 4-bit and Start'] : [])];
+  const shard = report?.offerSharding && `Shard over ${report.offerSharding.workers} GPUs and Start`;
+  const buttons = [fits ? 'Start Training' : 'Start Anyway', ...(fourBit ? ['Use 4-bit and Start'] : []), ...(shard ? [shard] : [])];
   const show = fits ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
   const title = fits ? notice`Train on ${where}?` : report?.sourceProblem ? notice`The base model cannot be loaded on ${where}.` : notice`The model does not fit ${where} as asked.`;
   const choice = await show(title, { modal: true, detail }, ...buttons);
   if (!choice) return undefined;
-  return choice === 'Use 4-bit and Start' ? '4bit' : 'as-asked';
+  return choice === 'Use 4-bit and Start' ? '4bit' : choice === shard ? 'shard' : 'as-asked';
 }
 
 export async function launchTraining(deps: LaunchTrainingDeps, arg?: unknown): Promise<void> {
@@ -164,12 +166,12 @@ export async function launchTraining(deps: LaunchTrainingDeps, arg?: unknown): P
         throw err;
       }
     }
-    const storageWarning = where.value === 'ray' ? multiNodeStorageWarning(workers, rayStoragePathSetting()) : undefined;
+    // Offered sharding runs more workers: the storage warning counts them too.
+    const storageWarning = where.value === 'ray' ? multiNodeStorageWarning(Math.max(workers, report?.offerSharding?.workers ?? 0), rayStoragePathSetting()) : undefined;
     const go = await confirmCapacity(report, label, storageWarning ? [storageWarning] : []);
     if (!go) return undefined;
-    if (go === '4bit') hyperparameters.load_in_4bit = true;
     progress.report({ message: 'starting…' });
-    return backend.launch({ runDir, baseModel, hyperparameters }, signal);
+    return backend.launch({ runDir, baseModel, hyperparameters: withCapacityChoice(hyperparameters, go, report?.offerSharding) }, signal);
   }).then(undefined, (err: unknown) => {
     if (isAbortError(err)) return undefined;
     throw err;

@@ -66,7 +66,7 @@ def _cached_snapshot(repo_id: str) -> Path | None:
 
 def _ask_hub(repo_id: str, timeout: float) -> dict[str, Any]:
     from huggingface_hub import HfApi, constants, get_token, hf_hub_url
-    from huggingface_hub.errors import GatedRepoError, OfflineModeIsEnabled, RepositoryNotFoundError
+    from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, OfflineModeIsEnabled, RepositoryNotFoundError
     from huggingface_hub.file_download import get_hf_file_metadata
 
     endpoint = constants.ENDPOINT
@@ -94,6 +94,12 @@ def _ask_hub(repo_id: str, timeout: float) -> dict[str, Any]:
         return _result("not-found", False, f"{endpoint} has no model {repo_id}{private}.")
     except OfflineModeIsEnabled:
         return offline
+    except HfHubHTTPError as e:
+        status = e.response.status_code if e.response is not None else None
+        if status == 401 and token:
+            return _result("bad-token", False, f"{endpoint} refused the HF_TOKEN set on {here} (401): it is not valid.")
+        answer = f"{endpoint} answered {status} to {here} for {repo_id}"
+        return _result("unreachable", False, f"{answer}, which is not in the Hugging Face cache there.")
     except Exception as e:  # DNS, connection refused, timeout, proxy: the hub is out of reach from here
         reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else ""
         return _result(

@@ -35,7 +35,11 @@ def shard_model(model: Any, device: torch.device) -> Any:
     fully_shard(model, mesh=mesh)
     local = sum(p.to_local().numel() if isinstance(p, DTensor) else p.numel() for p in model.parameters())
     total = sum(p.numel() for p in model.parameters())
-    log(f"FSDP: this worker holds {local:,} of the model's {total:,} parameters")
+    # One line from rank 0 for all of them: Ray folds lines that differ only in their numbers into one.
+    held: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(held, local)
+    if dist.get_rank() == 0:
+        log(f"FSDP: the workers hold {' + '.join(f'{n:,}' for n in held)} of the model's {total:,} parameters")
     return model
 
 

@@ -69,6 +69,36 @@ test('each worker loads the whole model onto one GPU: no split over GPUs per wor
   assert.match(two.wayOut.join(' '), /One GPU per worker holds the whole model/);
 });
 
+test('sharded (fsdp): each GPU holds 1/workers of the weights and LoRA state, plus the gathered layers; the RAM each worker loads into is said', () => {
+  // Mistral Small 24B bf16: 48 GB weights. Over 4 workers: 12 GB, LoRA state 20 % of that = 2.4, gathered layers
+  // 8 % of the whole 48 = 3.84, activations 0.25 × 24 = 6 → 24.2 GB per GPU, where one GPU would need 63.6.
+  const sharded = req('mistral-small-3.1-24b', { workers: 4, sharding: 'fsdp' });
+  assert.deepEqual(estimateMemory(sharded), { weightsGb: 12, overheadGb: 6.2, activationsGb: 6, perDeviceGb: 24.2, shardOf: 0.25 });
+  assert.equal(estimateMemory(req('mistral-small-3.1-24b', { workers: 4 })).perDeviceGb, 63.6);
+  // One worker has nothing to share the weights with: the same as not sharded.
+  assert.deepEqual(estimateMemory(req('mistral-small-3.1-24b', { sharding: 'fsdp' })), estimateMemory(req('mistral-small-3.1-24b')));
+  const r = checkCapacity(sharded, { gpuMemoryGb: [40, 40, 40, 40], label: 'c' }, local);
+  assert.equal(r.verdict, 'fits');
+  assert.match(r.lines[0]!, /24\.2 GB per GPU: 12 GB weights \(sharded: 1\/4 of 48 GB\), 6\.2 GB LoRA and optimizer and gathered layers/);
+  assert.match(r.lines.join(' '), /gathered at a time take 8 % of the weights; each worker first loads the whole model into its node's RAM \(about 48 GB per worker\)/);
+  // Still too big for 2 × 24 GB: more workers, not more GPUs per worker.
+  const small = checkCapacity(req('mistral-small-3.1-24b', { workers: 2, sharding: 'fsdp' }), { gpuMemoryGb: [24, 24], label: 'c' }, local);
+  assert.equal(small.verdict, 'does-not-fit');
+  assert.equal(small.offerSharding, undefined);
+  assert.match(small.wayOut.join(' '), /Sharded, more workers \(one GPU each\) make each GPU's share smaller/);
+});
+
+test('too big for one GPU but not for all of them together: sharding over one worker per GPU is offered', () => {
+  const r = checkCapacity(req('mistral-small-3.1-24b'), { gpuMemoryGb: [40, 40, 40, 40], label: 'c' }, local);
+  assert.equal(r.verdict, 'does-not-fit');
+  assert.deepEqual(r.offerSharding, { workers: 4, perDeviceGb: 24.2 });
+  assert.match(r.wayOut.join(' '), /Shard the model over 4 workers' GPUs \(sharding fsdp, 4 workers × 1 GPU\): about 24\.2 GB per GPU, which fits/);
+  // Not offered where it would not fit either (2 × 24 GB), nor with one GPU, nor for 4-bit (the trainer refuses both).
+  assert.equal(checkCapacity(req('mistral-small-3.1-24b'), { gpuMemoryGb: [24, 24], label: 'c' }, local).offerSharding, undefined);
+  assert.equal(checkCapacity(req('mistral-small-3.1-24b'), A100_40, local).offerSharding, undefined);
+  assert.equal(checkCapacity(req('mistral-small-3.1-24b', { precision: '4bit' }), { gpuMemoryGb: [12, 12, 12, 12], label: 'c' }, local).offerSharding, undefined);
+});
+
 test('more than one Ray worker with the job folder under /tmp (or the default) warns that multi-node needs shared storage', () => {
   assert.equal(multiNodeStorageWarning(1, undefined), undefined);
   assert.equal(multiNodeStorageWarning(2, '/mnt/shared/pixtune'), undefined);
@@ -142,6 +172,7 @@ test('the target\'s answer on the model source: a hub it cannot reach is refused
   const missing = checkCapacity(req(id), { ...A100_80, modelSource: { kind: 'missing', ok: false, detail: 'The model folder /m does not exist.' } }, local);
   assert.match(missing.wayOut[0]!, /a folder that exists on this machine/);
   assert.match(checkCapacity(req(id), { ...A100_80, modelSource: { kind: 'not-found', ok: false, detail: 'x' } }, hubId).wayOut[0]!, /Check the model id/);
+  assert.match(checkCapacity(req(id), { ...A100_80, modelSource: { kind: 'bad-token', ok: false, detail: 'x' } }, hubId).wayOut[0]!, /Set a valid HF_TOKEN on this machine/);
   // A CPU-only target that would train: the source still decides.
   const tiny = { modelBillions: 0.004, modelName: 'tiny', precision: 'bf16' as const, workers: 1, gpusPerWorker: 0 };
   assert.equal(checkCapacity(tiny, { gpuMemoryGb: [], ramGb: 16, label: 'this machine', modelSource: unreachable }, hubId).verdict, 'does-not-fit');

@@ -3,8 +3,9 @@
 // simple and says what it counts: the frozen base weights at the chosen precision (4-bit ≈ a quarter of
 // bf16, plus quantisation constants), 20 % on top for the LoRA weights, their gradients and Adam states
 // and the CUDA context, and activations that grow with the model, the batch and the sequence length
-// (with gradient checkpointing). Workers are data-parallel and each loads the whole model onto one GPU
-// (the trainer does not split a model over GPUs), so the estimate is per worker whatever GPUs per worker asks.
+// (with gradient checkpointing). Workers are data-parallel and each loads the whole model onto one GPU, so the
+// estimate is per worker whatever GPUs per worker asks; with sharding (FSDP) each worker's GPU holds 1/workers of
+// the weights and of the LoRA state, plus the layers gathered while they run (FSDP_GATHER_SHARE).
 import { z } from 'zod';
 
 /**
@@ -56,6 +57,11 @@ export const BYTES_PER_PARAMETER: Record<Precision, number> = { bf16: 2, fp16: 2
 export const TRAINING_OVERHEAD = 0.2;
 /** Activations per billion parameters per 4096-token sample, with gradient checkpointing (GB). */
 export const ACTIVATION_GB_PER_BILLION = 0.25;
+/**
+ * Sharded (FSDP): the whole weights of the layers being gathered on each GPU at a time (the running decoder layer and
+ * the next one, prefetched), as a share of all the weights: two of a Mistral model's 30–40 layers, rounded up.
+ */
+export const FSDP_GATHER_SHARE = 0.08;
 /** What a card offers for tensors once the driver and allocator have taken their share. */
 export const USABLE_SHARE = 0.92;
 
@@ -67,14 +73,18 @@ export interface CapacityRequest {
   maxSeqLen?: number;
   workers: number;
   gpusPerWorker: number;
+  /** fsdp: the workers' GPUs share the weights (the trainer's `sharding`); none or absent: a whole copy each. */
+  sharding?: 'none' | 'fsdp';
 }
 
 export interface MemoryEstimate {
   weightsGb: number;
   overheadGb: number;
   activationsGb: number;
-  /** On the one GPU each worker loads the whole model onto, or in RAM on CPU. */
+  /** On the one GPU each worker loads the whole model (or its shard) onto, or in RAM on CPU. */
   perDeviceGb: number;
+  /** Sharded: the weights each GPU holds are this share of the whole (1 / workers); absent when not sharded. */
+  shardOf?: number;
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -82,10 +92,14 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 const billionsText = (b: number) => `${b >= 1 ? round1(b) : Number(b.toPrecision(2))} B`;
 
 export function estimateMemory(r: CapacityRequest): MemoryEstimate {
-  const weightsGb = r.modelBillions * BYTES_PER_PARAMETER[r.precision];
-  const overheadGb = weightsGb * TRAINING_OVERHEAD;
+  const wholeGb = r.modelBillions * BYTES_PER_PARAMETER[r.precision];
+  const sharded = r.sharding === 'fsdp' && r.workers > 1;
+  const weightsGb = sharded ? wholeGb / r.workers : wholeGb;
+  // Sharded, the LoRA state is split with the weights, and the gathered layers come on top of the shard.
+  const overheadGb = weightsGb * TRAINING_OVERHEAD + (sharded ? wholeGb * FSDP_GATHER_SHARE : 0);
   const activationsGb = ACTIVATION_GB_PER_BILLION * r.modelBillions * (r.batchSize ?? 1) * ((r.maxSeqLen ?? 4096) / 4096);
-  return { weightsGb: round1(weightsGb), overheadGb: round1(overheadGb), activationsGb: round1(activationsGb), perDeviceGb: round1(weightsGb + overheadGb + activationsGb) };
+  const estimate = { weightsGb: round1(weightsGb), overheadGb: round1(overheadGb), activationsGb: round1(activationsGb), perDeviceGb: round1(weightsGb + overheadGb + activationsGb) };
+  return sharded ? { ...estimate, shardOf: 1 / r.workers } : estimate;
 }
 
 export interface CapacityTarget {
@@ -121,6 +135,8 @@ export interface CapacityReport {
   wayOut: string[];
   /** 4-bit loading would fit and the target can do it (CUDA and bitsandbytes): the dialog offers it. */
   offerFourBit: boolean;
+  /** Not sharded and too big for one GPU, but sharding (fsdp) over this many workers, one GPU each, would fit. */
+  offerSharding?: { workers: number; perDeviceGb: number };
   /** The target cannot load the base model (its own sentence) and that, not the size, refuses it: the headline. */
   sourceProblem?: string;
 }
@@ -130,14 +146,18 @@ export function checkCapacity(r: CapacityRequest, t: CapacityTarget, source: Sou
   const lines: string[] = [];
   const wayOut: string[] = [];
   let offerFourBit = false;
+  let offerSharding: CapacityReport['offerSharding'];
   const gpusNeeded = r.workers * Math.max(1, r.gpusPerWorker);
   const usable = t.gpuMemoryGb.map((g) => g * USABLE_SHARE);
   const smallest = usable.length ? Math.min(...usable) : 0;
   let verdict: CapacityReport['verdict'];
   lines.push(
-    `${r.modelName} (${billionsText(r.modelBillions)} parameters, ${r.precision}) needs about ${estimate.perDeviceGb} GB per ${r.gpusPerWorker > 0 ? 'GPU' : 'device'}: ${estimate.weightsGb} GB weights, ${estimate.overheadGb} GB LoRA and optimizer, ${estimate.activationsGb} GB activations.`,
+    `${r.modelName} (${billionsText(r.modelBillions)} parameters, ${r.precision}) needs about ${estimate.perDeviceGb} GB per ${r.gpusPerWorker > 0 ? 'GPU' : 'device'}: ${estimate.weightsGb} GB weights${estimate.shardOf ? ` (sharded: 1/${r.workers} of ${round1(r.modelBillions * BYTES_PER_PARAMETER[r.precision])} GB)` : ''}, ${estimate.overheadGb} GB LoRA and optimizer${estimate.shardOf ? ' and gathered layers' : ''}, ${estimate.activationsGb} GB activations.`,
   );
-  if (r.gpusPerWorker > 1) lines.push(`Each worker loads the whole model onto one GPU; its other ${r.gpusPerWorker - 1} GPU${r.gpusPerWorker === 2 ? '' : 's'} stay idle. More workers train data-parallel.`);
+  if (estimate.shardOf) {
+    lines.push(`Sharded (FSDP) over ${r.workers} workers: the estimate assumes the two layers gathered at a time take ${Math.round(FSDP_GATHER_SHARE * 100)} % of the weights; each worker first loads the whole model into its node's RAM (about ${round1(r.modelBillions * BYTES_PER_PARAMETER[r.precision])} GB per worker) before keeping its shard.`);
+  }
+  if (r.gpusPerWorker > 1) lines.push(`Each worker ${estimate.shardOf ? 'keeps its shard on' : 'loads the whole model onto'} one GPU; its other ${r.gpusPerWorker - 1} GPU${r.gpusPerWorker === 2 ? '' : 's'} stay idle. More workers train data-parallel.`);
   if (r.gpusPerWorker === 0 || !t.gpuMemoryGb.length) {
     verdict = 'cpu-only';
     const cpuGb = round1(r.modelBillions * BYTES_PER_PARAMETER.fp32 * (1 + TRAINING_OVERHEAD) + estimate.activationsGb);
@@ -164,7 +184,14 @@ export function checkCapacity(r: CapacityRequest, t: CapacityTarget, source: Sou
         wayOut.push(`Load the model in 4-bit: about ${q.perDeviceGb} GB per GPU, which fits.`);
       } else wayOut.push(`4-bit loading (about ${q.perDeviceGb} GB per GPU) would fit, but needs bitsandbytes in the trainer's environment on ${t.label}: install it there (pip install bitsandbytes) and train again.`);
     }
-    if (t.gpuMemoryGb.length > 1) wayOut.push('One GPU per worker holds the whole model: more GPUs per worker do not help, a GPU with more memory does.');
+    const shardWorkers = t.gpuMemoryGb.length; // one worker per GPU: all of the target's GPUs share the weights
+    const shardedEstimate = estimateMemory({ ...r, sharding: 'fsdp', workers: shardWorkers });
+    if (!estimate.shardOf && r.precision !== '4bit' && shardWorkers > 1 && shardedEstimate.perDeviceGb <= smallest) {
+      offerSharding = { workers: shardWorkers, perDeviceGb: shardedEstimate.perDeviceGb };
+      wayOut.push(`Shard the model over ${shardWorkers} workers' GPUs (sharding fsdp, ${shardWorkers} workers × 1 GPU): about ${shardedEstimate.perDeviceGb} GB per GPU, which fits.`);
+    }
+    if (estimate.shardOf) wayOut.push('Sharded, more workers (one GPU each) make each GPU\'s share smaller; GPUs with more memory help too.');
+    else if (t.gpuMemoryGb.length > 1) wayOut.push('One GPU per worker holds the whole model: more GPUs per worker do not help; sharding over more workers or a GPU with more memory does.');
     wayOut.push('Or pick a model with fewer parameters (Ministral 3 3B or 8B).');
   } else if (r.precision === '4bit' && t.fourBitReady === false) {
     verdict = 'does-not-fit';
@@ -181,7 +208,7 @@ export function checkCapacity(r: CapacityRequest, t: CapacityTarget, source: Sou
   if (sizeRefused) wayOut.push(...s.wayOut);
   else wayOut.unshift(...s.wayOut);
   if (!s.ok) verdict = 'does-not-fit';
-  return { verdict, estimate, lines, wayOut, offerFourBit, sourceProblem: sizeRefused ? undefined : s.problem };
+  return { verdict, estimate, lines, wayOut, offerFourBit, offerSharding, sourceProblem: sizeRefused ? undefined : s.problem };
 }
 
 /**
@@ -203,6 +230,7 @@ export function checkModelSource(t: CapacityTarget, source: SourceRequest): { ok
       'not-found': [`Check the model id (organisation/name, as on huggingface.co); a private model also needs HF_TOKEN on ${t.label}.`],
       missing: [`Give a folder that exists on ${t.label}${onRay ? " (the path is read on the cluster's nodes)" : ''}, or a Hugging Face id.`],
       'not-a-model': ['Give the folder that holds the model\'s config.json and weights (a Hugging Face model folder).'],
+      'bad-token': [`Set a valid HF_TOKEN on ${t.label} (a read token from huggingface.co/settings/tokens), or unset it for a public model.`],
     };
     return { ok: false, lines: [probe.detail], wayOut: wayOut[probe.kind] ?? [], problem: probe.detail };
   }

@@ -15,6 +15,7 @@ export interface TrainerConfig {
   workers: number;
   gpus_per_worker: number;
   resume: boolean;
+  sharding?: 'none' | 'fsdp';
   [field: string]: unknown;
 }
 
@@ -26,6 +27,8 @@ export function trainerConfig(opts: { training: string[]; validation: string[]; 
   for (const k of ['batch_size', 'max_seq_len', 'checkpoint_every', 'eval_every', 'precision', 'load_in_4bit', 'seed'] as const) {
     if (h[k] !== undefined) optional[k] = h[k];
   }
+  // Only when asked: a config without it is a DDP run, as every config written before sharding existed.
+  if (h.sharding === 'fsdp') optional.sharding = 'fsdp';
   return {
     train_file: one(opts.training),
     validation_file: opts.validation.length ? one(opts.validation) : null,
@@ -49,4 +52,14 @@ export function shownHyperparameters(c: TrainerConfig): Record<string, number | 
     if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out[k] = v;
   }
   return out;
+}
+
+/** What the user chose in the capacity dialog: go on as asked, load in 4-bit, or shard the model over the GPUs. */
+export type CapacityChoice = 'as-asked' | '4bit' | 'shard';
+
+/** The hyperparameters after that choice; sharding takes one worker per GPU the capacity check counted. */
+export function withCapacityChoice(h: TrainingHyperparameters, choice: CapacityChoice, offerSharding?: { workers: number }): TrainingHyperparameters {
+  if (choice === '4bit') return { ...h, load_in_4bit: true };
+  if (choice === 'shard' && offerSharding) return { ...h, workers: offerSharding.workers, gpus_per_worker: 1, sharding: 'fsdp' };
+  return h;
 }

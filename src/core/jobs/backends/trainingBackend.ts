@@ -67,8 +67,12 @@ export const trainingHyperparametersSchema = z
     seed: z.number().int().optional(),
     workers: z.number().int().positive().default(1),
     gpus_per_worker: z.number().nonnegative().default(0),
+    /** fsdp: the workers shard the model's weights (PyTorch FSDP) instead of each holding a whole copy. */
+    sharding: z.enum(['none', 'fsdp']).optional(),
   })
-  .refine((h) => !(h.epochs !== undefined && h.max_steps !== undefined), { message: 'Give either epochs or training steps, not both.' });
+  .refine((h) => !(h.epochs !== undefined && h.max_steps !== undefined), { message: 'Give either epochs or training steps, not both.' })
+  .refine((h) => h.sharding !== 'fsdp' || h.workers >= 2, { message: 'Sharding (fsdp) needs at least 2 workers: it splits the model over their GPUs.' })
+  .refine((h) => h.sharding !== 'fsdp' || !h.load_in_4bit, { message: 'Sharding (fsdp) and 4-bit loading do not go together: choose one.' });
 export type TrainingHyperparameters = z.infer<typeof trainingHyperparametersSchema>;
 
 /** Mistral's defaults (2 epochs, learning rate 1e-4) when the user gives no length. */
