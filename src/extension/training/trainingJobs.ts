@@ -121,7 +121,7 @@ export class TrainingJobs implements vscode.Disposable {
     if (!address || !this.trainer) return undefined;
     requireTrustedWorkspace();
     const client = new RayJobsClient({ address, token: await this.rayToken(address), tokenAction: 'Run "Pixtune: Set Ray Cluster Token" and try again.' });
-    const backend = new RayTrainingBackend({ client, trainerRoot: this.trainer.trainerRoot, storagePath: rayStoragePathSetting(), onStage });
+    const backend = new RayTrainingBackend({ client, trainerRoot: this.trainer.trainerRoot, storagePath: rayStoragePathSetting(), onStage, log: this.log });
     return { backend, client };
   }
 

@@ -132,7 +132,8 @@ export interface TrainingBackend {
   resume?(id: string, signal?: AbortSignal): Promise<TrainingJobView>;
   /**
    * Calls onChange soon after the job's trainer writes its metrics or status, so a view reads the job at once
-   * instead of at its next poll (local only: a Ray job has no files on this machine to watch).
+   * instead of at its next poll: local jobs through their files, running Ray jobs through their streamed log (which get()
+   * then reads instead of downloading the whole log again).
    */
   watch?(id: string, onChange: () => void): { dispose(): void };
 }

@@ -166,8 +166,8 @@ export class TrainingJobsWatcher {
   }
 
   /**
-   * Watches the files of the jobs that run or are shown in a details panel, where the backend can (local jobs;
-   * Ray's keep to the polls), so that a metrics line is drawn at once instead of at the next poll; stops watching
+   * Watches the jobs that run or are shown in a details panel, where the backend can (a local job's files, a running
+   * Ray job's streamed log), so that a metrics line is drawn at once instead of at the next poll; stops watching
    * jobs that ended and are not shown, went away, or whose backend was replaced.
    */
   private syncFileWatches(): void {

@@ -13,6 +13,7 @@ import { predictConfig, predictTestFiles, type TrainerPredictRequest } from '../
 import { logTail, type LaunchRequest, type TrainingArtefacts, type TrainingBackend, type TrainingJobView, type TrainingStatus } from '../trainingBackend';
 import { oneGpuWhenPresent, trainingEntrypointResources } from './entrypointResources';
 import { RayError, RayJobsClient, type RayJobDetails } from './rayJobsClient';
+import { RayLogFollowers } from './rayLogFollower';
 import { buildWorkingDirPackage, trainerEntries, type PackageEntry } from './workingDirPackage';
 
 export interface RayBackendOptions {
@@ -26,6 +27,8 @@ export interface RayBackendOptions {
   /** Seconds Ray waits after SIGTERM before SIGKILL: the trainer writes a checkpoint in between. */
   stopGraceSeconds?: number;
   onStage?: (stage: 'package' | 'upload' | 'submit', detail?: string) => void;
+  /** Where a log stream that cannot be followed is reported (the backend then reads logs whole). */
+  log?: { warn(message: string): void };
 }
 
 export const DEFAULT_RAY_STORAGE_PATH = '/tmp/pixtune-jobs';
@@ -73,9 +76,27 @@ export class RayTrainingBackend implements TrainingBackend {
   readonly kind = 'ray' as const;
   private readonly client: RayJobsClient;
   private readonly endedLogs = new Map<string, { log: string; resumeOf?: string }>();
+  private readonly followers: RayLogFollowers;
+  private readonly lastStatus = new Map<string, RayJobDetails['status']>();
 
   constructor(private readonly opts: RayBackendOptions) {
     this.client = opts.client;
+    this.followers = new RayLogFollowers(opts.log ? (m) => opts.log!.warn(m) : undefined);
+  }
+
+  /**
+   * A view wants a running job's changes at once: its log is streamed (rayLogFollower.ts), onChange fires as lines
+   * arrive, and get() reads the streamed text instead of downloading the whole log again. Ended jobs need no stream.
+   */
+  watch(id: string, onChange: () => void): { dispose(): void } {
+    const s = this.lastStatus.get(id);
+    if (s && s !== 'PENDING' && s !== 'RUNNING') return { dispose: () => undefined };
+    return this.followers.follow(id, () => this.client.logTailTarget(id), onChange);
+  }
+
+  /** Closes the log streams (a backend replaced by a new address, the extension going away). */
+  dispose(): void {
+    this.followers.dispose();
   }
 
   get address(): string {
@@ -173,15 +194,19 @@ export class RayTrainingBackend implements TrainingBackend {
   }
 
   /**
-   * A job's log. Ray's REST API only hands out the whole log, so a running job's is read again on each poll;
-   * an ended job's log no longer changes and is kept (a few, by id), so polls and a resumed job's earlier
-   * attempts do not download it again.
+   * A job's log. Ray's REST API only hands out the whole log: a running job that a view follows is read from its
+   * stream (watch), any other running job whole at each poll; an ended job's log no longer changes and is read whole
+   * once and kept (a few, by id), so polls and a resumed job's earlier attempts do not download it again.
    */
   private async jobLog(id: string, details: RayJobDetails, signal?: AbortSignal): Promise<string> {
+    this.lastStatus.set(id, details.status);
     const kept = this.endedLogs.get(id);
     if (kept) return kept.log;
+    const ended = details.status === 'SUCCEEDED' || details.status === 'FAILED' || details.status === 'STOPPED';
+    const streamed = ended ? undefined : this.followers.text(id);
+    if (streamed !== undefined) return streamed;
     const log = await this.client.logs(id, signal);
-    if (details.status === 'SUCCEEDED' || details.status === 'FAILED' || details.status === 'STOPPED') {
+    if (ended) {
       this.endedLogs.set(id, { log, resumeOf: details.metadata?.[META.resumeOf] });
       if (this.endedLogs.size > ENDED_LOGS_KEPT) this.endedLogs.delete(this.endedLogs.keys().next().value!);
     }
