@@ -1,9 +1,9 @@
 // Telling a view at once that a local job's trainer wrote something, instead of at the next poll: an fs.watch
 // on the job folder (inotify, FSEvents, ReadDirectoryChangesW — no polling) for the two files that change what a
-// view shows, metrics.jsonl and status.json. Events are coalesced: the first one schedules a call `delayMs` later
-// and those before it ride along, so a line written in two pieces or an atomic rename (temp file, then rename)
-// costs one read, and a busy trainer at most one every `delayMs`. Where fs.watch is unavailable (some network
-// and container file systems, inotify limits reached) or fails later, the two files are stat-polled instead.
+// view shows, metrics.jsonl and status.json. The first event is passed on at once (a metrics line is drawn within
+// milliseconds); those in the next `delayMs` are coalesced into one call at its end, so a line written in two
+// pieces costs at most one more read and a busy trainer at most one every `delayMs`. Where fs.watch is unavailable
+// (some network and container file systems, inotify limits reached) or fails later, the two files are stat-polled.
 import { unwatchFile, watch, watchFile, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 export const WATCHED_JOB_FILES = ['metrics.jsonl', 'status.json'] as const;
 
 export interface JobFolderWatchOptions {
-  /** Coalescing delay (ms). */
+  /** After a call, further changes within this time (ms) make one call at its end. */
   delayMs?: number;
   /** Stat-polling interval where fs.watch is unavailable (ms). */
   fallbackPollMs?: number;
@@ -23,15 +23,23 @@ export interface JobFolderWatchOptions {
 export function watchJobFolder(jobDir: string, onChange: () => void, opts: JobFolderWatchOptions = {}): () => void {
   const delayMs = opts.delayMs ?? 100;
   let timer: NodeJS.Timeout | undefined;
+  let pending = false;
   let closed = false;
   let fsWatcher: FSWatcher | undefined;
   let polled: string[] = [];
 
-  const changed = () => {
-    if (closed || timer) return;
+  const changed = (): void => {
+    if (closed) return;
+    if (timer) {
+      pending = true;
+      return;
+    }
+    onChange();
     timer = setTimeout(() => {
       timer = undefined;
-      if (!closed) onChange();
+      if (!pending) return;
+      pending = false;
+      changed();
     }, delayMs);
   };
 
