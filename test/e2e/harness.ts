@@ -64,6 +64,11 @@ export interface StartOptions {
   /** Install the packaged extension (default true). */
   installExtension?: boolean;
   viewport?: { width: number; height: number };
+  /**
+   * Use this user data folder (global storage, logs, settings) instead of a fresh one, and leave it in place on
+   * close: two sessions on one folder are VS Code quit and started again. The caller removes it.
+   */
+  userDataDir?: string;
 }
 
 export interface VSCodeSession {
@@ -183,7 +188,7 @@ export async function startVSCode(options: StartOptions): Promise<VSCodeSession>
   const exe = codeServerExecutable();
   const workspace = resolve(options.workspace);
   const root = await mkdtemp(join(tmpdir(), 'pixtune-e2e-'));
-  const userDataDir = join(root, 'user-data');
+  const userDataDir = options.userDataDir ? resolve(options.userDataDir) : join(root, 'user-data');
   const extensionsDir = join(root, 'extensions');
   const serverLog = join(root, 'code-server.log');
   const configFile = join(root, 'config.yaml');

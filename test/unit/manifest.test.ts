@@ -55,6 +55,7 @@ test('the extension bundle does not load sharp when it is loaded', async () => {
 test('activation events the implicit ones do not cover are declared: job links in a workspace, every restorable webview panel', () => {
   const events: string[] = pkg.activationEvents ?? [];
   assert.ok(events.includes('workspaceContains:.pixtune/**/job.json'), 'a workspace with job links must activate Pixtune so their jobs are followed');
+  assert.ok(events.includes('workspaceContains:.pixtune/**/training/*/pixtune-job.json'), 'a workspace with local trainings must activate Pixtune so one that ended while VS Code was closed is announced');
   const sources = extensionSources().join('\n');
   const serializers = [...sources.matchAll(/registerWebviewPanelSerializer\(\s*([\w.'"-]+)/g)].map((m) => resolveConstant(m[1]!, sources));
   assert.ok(serializers.length > 0, 'the check found no webview serializer: it would pass vacuously');
