@@ -1,5 +1,5 @@
 // A stand-in for a Ray cluster's dashboard: the Jobs REST endpoints RayJobsClient calls (packages, submit, job,
-// logs, stop; the cluster status, CPU-only unless `gpus` is set), answering as Ray's job server does, with jobs whose status and log the test sets. It lets unit
+// logs, stop, list; the cluster status, CPU-only unless `gpus` is set), answering as Ray's job server does, with jobs whose status and log the test sets. It lets unit
 // tests drive the Ray backend's own code (packaging, configs, log reading) without starting a cluster, and
 // counts the log downloads. test/trainer-ts/rayBackend.test.ts runs the same backend against a real Ray head.
 import { createServer, type IncomingMessage } from 'node:http';
@@ -41,6 +41,7 @@ export async function startFakeRayDashboard(): Promise<FakeRayDashboard> {
         return fake.packages.has(pkg[1]!) ? send(200, {}) : send(404, { error: 'package not found' });
       }
       if (path === '/api/cluster_status') return send(200, { data: { clusterStatus: { loadMetricsReport: { usage: { CPU: [0, 4], ...(fake.gpus ? { GPU: [0, fake.gpus] } : {}) } } } } });
+      if (path === '/api/jobs/' && req.method === 'GET') return send(200, [...fake.jobs.values()].map((j) => j.details));
       if (path === '/api/jobs/' && req.method === 'POST') {
         const r = JSON.parse(data.toString()) as RaySubmitRequest;
         const id = r.submission_id ?? `raysubmit_${fake.submitted.length}`;

@@ -2,17 +2,20 @@
 // the next window's first poll, through the status memory on disk: the real LocalTrainingBackend follows a job
 // whose trainer is a stand-in process (test/fixtures/standInLocalJob.ts), each "window" is a new watcher with a
 // new memory on the same file. Old jobs first seen finished are not announced; a stop asked for is not news; a
-// corrupt memory file is survived.
+// corrupt memory file is survived. Ray jobs the same, against a stand-in dashboard (fakeRayDashboard.ts).
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { LocalTrainingBackend } from '../../../src/core/jobs/backends/local/localBackend';
+import { RayTrainingBackend } from '../../../src/core/jobs/backends/ray/rayBackend';
+import { RayJobsClient } from '../../../src/core/jobs/backends/ray/rayJobsClient';
 import { trainingEndedNotice } from '../../../src/core/jobs/backends/trainingEndedNotice';
 import { trainingJobKey, TrainingJobsWatcher, type TrainingJobEnded } from '../../../src/core/jobs/backends/trainingJobsWatcher';
 import { TrainingStatusMemory } from '../../../src/core/jobs/backends/trainingStatusMemory';
 import { startStandInLocalJob, type StandInLocalJob } from '../../fixtures/standInLocalJob';
 import { tempFolder } from '../support/tempFolder';
+import { startFakeRayDashboard, type FakeRayDashboard } from './fakeRayDashboard';
 
 interface Window {
   watcher: TrainingJobsWatcher;
@@ -169,4 +172,53 @@ scenario('a corrupt memory file is survived: a warning, the jobs still listed, a
   assert.deepEqual(second.ended.map((e) => [e.job.id, e.whileClosed]), [[job.id, true]]);
   assert.deepEqual(second.warnings, []);
   await second.close();
+});
+
+test('Ray: a job that ended while the window was closed is announced, and another cluster’s job with the same id is not mixed up with it', async () => {
+  const clusters = [await startFakeRayDashboard(), await startFakeRayDashboard()];
+  const [a, b] = clusters as [FakeRayDashboard, FakeRayDashboard];
+  const memoryFile = join(await tempFolder('pixtune-ended-ray-'), 'training-status-seen.json');
+  const windows: TrainingJobsWatcher[] = [];
+  const openWindow = (cluster: FakeRayDashboard) => {
+    const log = { warn: () => undefined };
+    const memory = new TrainingStatusMemory({ file: memoryFile, log });
+    const watcher = new TrainingJobsWatcher({ log, memory, activeMs: 600_000 });
+    const ended: TrainingJobEnded[] = [];
+    watcher.onDidEndJob((e) => ended.push(e));
+    watcher.setBackend('ray', new RayTrainingBackend({ client: new RayJobsClient({ address: cluster.address, retry: { maxAttempts: 1 } }), trainerRoot: '/unused', storagePath: '/cluster/jobs' }));
+    windows.push(watcher);
+    return { watcher, memory, ended };
+  };
+  // The same submission id on both clusters, as two clusters started the same day can have.
+  const submit = (cluster: FakeRayDashboard, status: 'RUNNING' | 'SUCCEEDED') =>
+    cluster.jobs.set('raysubmit_1', {
+      details: { submission_id: 'raysubmit_1', status, entrypoint: 'python -m pixtune_trainer train', metadata: { pixtune: '1', pixtune_base_model: 'mistralai/Pixtral-12B-2409', pixtune_run_dir: '/data/aid/run-7', pixtune_output_dir: '/cluster/jobs/raysubmit_1' }, start_time: Date.now() },
+      log: '',
+    });
+  try {
+    submit(a, 'RUNNING');
+    submit(b, 'SUCCEEDED');
+    const first = openWindow(a);
+    await first.watcher.refresh();
+    assert.equal(first.watcher.list('ray')[0]?.status, 'RUNNING');
+    await first.memory.flush();
+    first.watcher.dispose();
+
+    a.jobs.get('raysubmit_1')!.details.status = 'SUCCEEDED';
+    // Connected to the other cluster: its finished raysubmit_1 was never seen running.
+    const other = openWindow(b);
+    await other.watcher.refresh();
+    assert.equal(other.watcher.list('ray')[0]?.status, 'SUCCESS');
+    assert.deepEqual(other.ended, []);
+    await other.memory.flush();
+    other.watcher.dispose();
+
+    const back = openWindow(a);
+    await back.watcher.refresh();
+    assert.deepEqual(back.ended.map((e) => [e.job.id, e.job.location, e.whileClosed]), [['raysubmit_1', a.address, true]]);
+    assert.equal(trainingEndedNotice(back.ended[0]!)?.message, 'Training Pixtral-12B-2409 on aid/run-7 finished on the Ray cluster while the window was closed: its adapter is ready to evaluate.');
+  } finally {
+    for (const w of windows) w.dispose();
+    for (const c of clusters) await c.close();
+  }
 });

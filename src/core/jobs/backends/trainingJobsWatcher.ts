@@ -33,7 +33,7 @@ export class TrainingJobsWatcher {
   private readonly jobs = new Map<string, TrainingJobView>();
   private readonly errors = new Map<BackendKind, string>();
   private readonly watched = new Set<string>();
-  /** Jobs this watcher has had in memory: an end after that was watched, not "while the window was closed". */
+  /** Jobs this watcher has had in memory (memoryKey): an end after that was watched, not "while the window was closed". */
   private readonly seenHere = new Set<string>();
   /** Stops asked for here (memoryKey), for a watcher without a memory. */
   private readonly stopsRequested = new Set<string>();
@@ -218,14 +218,16 @@ export class TrainingJobsWatcher {
     // A job first seen already finished has no previous status, so installing Pixtune announces no old jobs.
     const remembered = this.opts.memory?.get(v);
     const previous = before?.status ?? remembered?.status;
-    const whileClosed = !this.seenHere.has(key);
-    const stopRequested = this.stopsRequested.has(memoryKey(v)) || remembered?.stopRequested === true || v.status === 'CANCELLATION_REQUESTED';
-    this.seenHere.add(key);
+    // With the location: a job of another Ray cluster with the same id was not seen here.
+    const where = memoryKey(v);
+    const whileClosed = !this.seenHere.has(where);
+    const stopRequested = this.stopsRequested.has(where) || remembered?.stopRequested === true || v.status === 'CANCELLATION_REQUESTED';
+    this.seenHere.add(where);
     this.opts.memory?.note(v);
     if (!isTerminalTrainingStatus(v.status)) {
       // Running again (resumed): a later end is news again, unless stopped again.
-      if (previous && isTerminalTrainingStatus(previous)) this.stopsRequested.delete(memoryKey(v));
-      else if (v.status === 'CANCELLATION_REQUESTED') this.stopsRequested.add(memoryKey(v));
+      if (previous && isTerminalTrainingStatus(previous)) this.stopsRequested.delete(where);
+      else if (v.status === 'CANCELLATION_REQUESTED') this.stopsRequested.add(where);
       return;
     }
     if (previous && !isTerminalTrainingStatus(previous)) this.ended.fire({ job: v, whileClosed, stopRequested });
