@@ -61,7 +61,7 @@ def test_a_model_folder_is_ok_a_folder_without_config_or_a_missing_path_is_not(
     assert "no config.json" in r["detail"]
     (empty / "params.json").write_text("{}")  # Mistral's own format: said as such
     r = check_model_source(str(empty))
-    assert (r["kind"], r["ok"]) == ("not-a-model", False) and "params.json" in r["detail"]
+    assert (r["kind"], r["ok"]) == ("unsupported-format", False) and "params.json" in r["detail"]
     for missing in (str(tmp_path / "nope"), "./nope-model", "~/nope-model-for-pixtune"):
         r = check_model_source(missing)
         assert (r["kind"], r["ok"]) == ("missing", False), missing
@@ -122,6 +122,19 @@ def test_env_without_model_is_unchanged_and_the_token_is_never_printed(tmp_path:
     assert secret not in with_model.stdout + with_model.stderr
 
 
+FP8_QUANTIZATION = {"quant_method": "fp8", "weight_block_size": [128, 128]}
+# Repositories by their files, as model info lists them, and the config.json they serve.
+FORMS = {
+    "pixtune-test/mistral-format": ["README.md", "consolidated.safetensors", "params.json", "tekken.json"],
+    "pixtune-test/fp8": ["config.json", "consolidated.safetensors", "model.safetensors", "params.json", "tekken.json"],
+    "pixtune-test/bf16": ["config.json", "model-00001-of-00002.safetensors", "tekken.json"],
+}
+CONFIGS = {
+    "pixtune-test/fp8": {"model_type": "mistral3", "quantization_config": FP8_QUANTIZATION},
+    "pixtune-test/bf16": {"model_type": "mistral3"},
+}
+
+
 class _StandInHub(BaseHTTPRequestHandler):
     """The few answers of huggingface.co the probe reads: model info (public, gated, unknown), a gated file's HEAD."""
 
@@ -139,6 +152,11 @@ class _StandInHub(BaseHTTPRequestHandler):
         if auth == "Bearer hf_invalid":
             return self._answer(401, headers={"X-Error-Message": "Invalid credentials in Authorization header"})
         repo = self.path.split("?")[0].removeprefix("/api/models/")
+        if repo in FORMS:
+            return self._answer(200, {"id": repo, "sha": "0" * 40, "siblings": [{"rfilename": f} for f in FORMS[repo]]})
+        config = next((c for r, c in CONFIGS.items() if self.path.startswith(f"/{r}/resolve/")), None)
+        if config is not None:
+            return self._answer(200, config)
         if repo in ("pixtune-test/public", "pixtune-test/gated"):
             return self._answer(
                 200, {"id": repo, "sha": "0" * 40, "private": False, "gated": repo.endswith("gated") and "manual"}
@@ -190,3 +208,25 @@ def test_the_hub_answers_public_unknown_gated_and_bad_token(stand_in_hub: str, m
     monkeypatch.setenv("HF_TOKEN", "hf_invalid")
     r = check_model_source("pixtune-test/public")
     assert (r["kind"], r["ok"]) == ("bad-token", False) and "hf_invalid" not in r["detail"]
+
+
+def test_forms_the_trainer_cannot_use_are_refused_before_any_download(
+    stand_in_hub: str, tmp_path: Path, tiny_mistral3: Path
+) -> None:
+    # On the hub: only Mistral's own format (mistralai/Pixtral-12B-2409), or FP8 weights (Ministral 3 Instruct-2512).
+    r = check_model_source("pixtune-test/mistral-format")
+    assert (r["kind"], r["ok"]) == ("unsupported-format", False) and "mistral-community/pixtral-12b" in r["detail"]
+    r = check_model_source("pixtune-test/fp8")
+    assert (r["kind"], r["ok"]) == ("unsupported-format", False) and "-BF16" in r["detail"]
+    assert check_model_source("pixtune-test/bf16")["kind"] == "hub"
+    # The same forms as folders on the training machine.
+    folder = tmp_path / "Pixtral-12B-2409"
+    folder.mkdir()
+    (folder / "params.json").write_text("{}")
+    assert check_model_source(str(folder))["kind"] == "unsupported-format"
+    fp8 = tmp_path / "fp8"
+    fp8.mkdir()
+    config = json.loads((tiny_mistral3 / "config.json").read_text())
+    (fp8 / "config.json").write_text(json.dumps({**config, "quantization_config": FP8_QUANTIZATION}))
+    assert check_model_source(str(fp8))["kind"] == "unsupported-format"
+    assert check_model_source(str(tiny_mistral3))["kind"] == "local-dir"

@@ -5,6 +5,7 @@ uses the same reading of what is a path."""
 
 from __future__ import annotations
 
+import json
 import platform
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,32 @@ def as_local_path(base_model: str) -> Path | None:
     return None
 
 
+def untrainable_form(names: set[str], config: dict[str, Any] | None, where: str) -> str | None:
+    """Published Mistral weights transformers cannot LoRA-train here, as one sentence naming what to use instead:
+    Mistral's own format (mistralai/Pixtral-12B-2409 has only params.json + consolidated.safetensors) and FP8
+    checkpoints (mistralai/Ministral-3-*-Instruct-2512; their -BF16 repositories are the ones to train)."""
+    if "config.json" not in names and "params.json" in names:
+        return (
+            f"{where} holds Mistral's own format (params.json + consolidated.safetensors), which transformers does not "
+            "load: use the model's transformers-format copy (for Pixtral-12B-2409: mistral-community/pixtral-12b)."
+        )
+    quant = (config or {}).get("quantization_config")
+    if isinstance(quant, dict) and str(quant.get("quant_method", "")).lower().endswith("fp8"):
+        return (
+            f"{where} stores its weights in FP8 (as mistralai/Ministral-3-*-Instruct-2512 do); LoRA training needs the "
+            "BF16 weights: use the -BF16 repository (e.g. mistralai/Ministral-3-8B-Instruct-2512-BF16)."
+        )
+    return None
+
+
+def read_config(path: Path) -> dict[str, Any] | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def _result(kind: str, ok: bool, detail: str) -> dict[str, Any]:
     return {"kind": kind, "ok": ok, "detail": detail}
 
@@ -37,14 +64,11 @@ def _local_source(path: Path, base_model: str) -> dict[str, Any]:
         return _result("missing", False, f"The model folder {base_model} does not exist on {_host()}.")
     if not path.is_dir():
         return _result("not-a-model", False, f"{base_model} on {_host()} is a file, not a model folder.")
-    if not (path / "config.json").is_file():
-        if (path / "params.json").is_file():
-            return _result(
-                "not-a-model",
-                False,
-                f"The folder {base_model} on {_host()} holds Mistral's own format (params.json), which transformers "
-                "does not load: give the model's transformers-format copy (with config.json).",
-            )
+    names = {p.name for p in path.iterdir()}
+    unfit = untrainable_form(names, read_config(path / "config.json"), f"The folder {base_model} on {_host()}")
+    if unfit:
+        return _result("unsupported-format", False, unfit)
+    if "config.json" not in names:
         return _result(
             "not-a-model",
             False,
@@ -108,7 +132,32 @@ def _ask_hub(repo_id: str, timeout: float) -> dict[str, Any]:
             f"From {here}, {endpoint} cannot be reached ({type(e).__name__}{': ' + reason if reason else ''}) "
             f"and {repo_id} is not in the Hugging Face cache there.",
         )
+    unfit = _hub_form(repo_id, info.siblings, endpoint, token, timeout)
+    if unfit:
+        return _result("unsupported-format", False, unfit)
     return _result("hub", True, f"{endpoint} serves {repo_id} to {here}; its weights are downloaded at the start.")
+
+
+def _hub_form(repo_id: str, siblings: Any, endpoint: str, token: str | None, timeout: float) -> str | None:
+    """The repository's files (from its model info) and its config.json (2 kB) tell a form the trainer cannot use
+    before gigabytes are downloaded; a config that cannot be read leaves the question to the training itself."""
+    from huggingface_hub import hf_hub_url
+    from huggingface_hub.utils import build_hf_headers, get_session
+
+    if not siblings:
+        return None
+    names = {s.rfilename for s in siblings}
+    config = None
+    if "config.json" in names:
+        try:
+            url = hf_hub_url(repo_id, "config.json", endpoint=endpoint)
+            answer = get_session().get(
+                url, headers=build_hf_headers(token=token or None), timeout=timeout, follow_redirects=True
+            )
+            config = answer.json() if answer.status_code == 200 else None
+        except Exception:
+            config = None
+    return untrainable_form(names, config if isinstance(config, dict) else None, repo_id)
 
 
 def check_model_source(base_model: str, timeout: float = HUB_TIMEOUT_SECONDS) -> dict[str, Any]:
@@ -127,5 +176,8 @@ def check_model_source(base_model: str, timeout: float = HUB_TIMEOUT_SECONDS) ->
         )
     snapshot = _cached_snapshot(base_model)
     if snapshot is not None:
+        unfit = untrainable_form({"config.json"}, read_config(snapshot / "config.json"), f"{base_model} (cached)")
+        if unfit:
+            return _result("unsupported-format", False, unfit)
         return _result("hub-cache", True, f"{base_model} is in the Hugging Face cache on {_host()} ({snapshot}).")
     return _ask_hub(base_model, timeout)

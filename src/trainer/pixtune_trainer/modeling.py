@@ -19,7 +19,7 @@ from transformers import AutoConfig, LlavaForConditionalGeneration, Mistral3ForC
 from transformers.utils import logging as transformers_logging
 
 from .config import TrainConfig
-from .model_source import as_local_path
+from .model_source import as_local_path, read_config, untrainable_form
 
 # Our stderr is a log a user reads (and the job log on Ray): no per-load progress bars, no deprecation notice that
 # PEFT triggers inside transformers on every run.
@@ -75,29 +75,19 @@ def pick_dtype(precision: str, device: torch.device) -> torch.dtype:
     return torch.float32  # CPUs: full precision (bf16 matmuls are slow or missing there)
 
 
-def check_trainable_format(model_dir: Path, config: Any | None = None) -> None:
-    """Refuses, with the way out, the two forms of published Mistral weights transformers cannot LoRA-train here."""
-    if not (model_dir / "config.json").is_file():
-        if (model_dir / "params.json").is_file():
-            raise ModelError(
-                f"{model_dir} holds weights in Mistral's own format (params.json + consolidated.safetensors), which "
-                "transformers does not load: use the model's transformers-format copy (for Pixtral-12B-2409: "
-                "mistral-community/pixtral-12b)."
-            )
+def check_trainable_format(model_dir: Path) -> None:
+    """Refuses, with the way out, a folder transformers cannot load or LoRA-train (the probe's rule: model_source)."""
+    names = {p.name for p in model_dir.iterdir()} if model_dir.is_dir() else set()
+    unfit = untrainable_form(names, read_config(model_dir / "config.json"), str(model_dir))
+    if unfit:
+        raise ModelError(unfit)
+    if "config.json" not in names:
         raise ModelError(f"{model_dir} has no config.json: it is not a Hugging Face model folder.")
-    quant = getattr(config, "quantization_config", None) if config is not None else None
-    method = quant.get("quant_method") if isinstance(quant, dict) else getattr(quant, "quant_method", None)
-    if str(method).lower().endswith("fp8"):
-        raise ModelError(
-            f"{model_dir} stores its weights in FP8 (as mistralai/Ministral-3-*-Instruct-2512 do); LoRA training needs "
-            "the BF16 weights: use the -BF16 repository (e.g. mistralai/Ministral-3-8B-Instruct-2512-BF16)."
-        )
 
 
 def load_base_model(model_dir: Path, dtype: torch.dtype, device: torch.device, load_in_4bit: bool) -> Any:
     check_trainable_format(model_dir)
     config = AutoConfig.from_pretrained(str(model_dir))
-    check_trainable_format(model_dir, config)
     model_class = MODEL_CLASSES.get(config.model_type)
     if model_class is None:
         raise ModelError(

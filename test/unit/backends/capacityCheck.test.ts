@@ -173,6 +173,10 @@ test('the target\'s answer on the model source: a hub it cannot reach is refused
   assert.match(missing.wayOut[0]!, /a folder that exists on this machine/);
   assert.match(checkCapacity(req(id), { ...A100_80, modelSource: { kind: 'not-found', ok: false, detail: 'x' } }, hubId).wayOut[0]!, /Check the model id/);
   assert.match(checkCapacity(req(id), { ...A100_80, modelSource: { kind: 'bad-token', ok: false, detail: 'x' } }, hubId).wayOut[0]!, /Set a valid HF_TOKEN on this machine/);
+  const fp8 = checkCapacity(req(id), { ...A100_80, modelSource: { kind: 'unsupported-format', ok: false, detail: 'It stores its weights in FP8: use the -BF16 repository.' } }, hubId);
+  assert.equal(fp8.verdict, 'does-not-fit');
+  assert.equal(fp8.sourceProblem, 'It stores its weights in FP8: use the -BF16 repository.');
+  assert.match(fp8.wayOut[0]!, /transformers-format BF16 weights/);
   // A CPU-only target that would train: the source still decides.
   const tiny = { modelBillions: 0.004, modelName: 'tiny', precision: 'bf16' as const, workers: 1, gpusPerWorker: 0 };
   assert.equal(checkCapacity(tiny, { gpuMemoryGb: [], ramGb: 16, label: 'this machine', modelSource: unreachable }, hubId).verdict, 'does-not-fit');

@@ -230,6 +230,7 @@ export function checkModelSource(t: CapacityTarget, source: SourceRequest): { ok
       'not-found': [`Check the model id (organisation/name, as on huggingface.co); a private model also needs HF_TOKEN on ${t.label}.`],
       missing: [`Give a folder that exists on ${t.label}${onRay ? " (the path is read on the cluster's nodes)" : ''}, or a Hugging Face id.`],
       'not-a-model': ['Give the folder that holds the model\'s config.json and weights (a Hugging Face model folder).'],
+      'unsupported-format': ['Give the transformers-format BF16 weights the sentence above names (a hub id or its downloaded folder).'],
       'bad-token': [`Set a valid HF_TOKEN on ${t.label} (a read token from huggingface.co/settings/tokens), or unset it for a public model.`],
     };
     return { ok: false, lines: [probe.detail], wayOut: wayOut[probe.kind] ?? [], problem: probe.detail };
