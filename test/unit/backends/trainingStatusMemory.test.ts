@@ -122,3 +122,18 @@ test('the stop flag: set by a stop request or "stop requested", kept through the
   assert.deepEqual(again.get(local('j', 'RUNNING'))?.stopRequested, true);
   assert.equal(again.get(local('j', 'RUNNING'))?.status, 'CANCELLED');
 });
+
+test('notes made while a save is reading or writing the file are all kept (polls note statuses at any moment)', async () => {
+  const file = join(await tempFolder('pixtune-seen-'), 'training-status-seen.json');
+  const { m, warnings } = memory(file);
+  await m.load();
+  for (let i = 0; i < 60; i++) {
+    m.note(local(`local-${i}`, 'RUNNING'));
+    // Let the save in flight move on a step, so the next note lands in the middle of it.
+    await new Promise((r) => setImmediate(r));
+  }
+  await m.flush();
+  assert.deepEqual(warnings, []);
+  assert.equal(Object.keys((await onDisk(file)).jobs).length, 60);
+  for (let i = 0; i < 60; i++) assert.equal(m.get(local(`local-${i}`, 'SUCCESS'))?.status, 'RUNNING');
+});

@@ -130,20 +130,24 @@ export class TrainingStatusMemory {
 
   private async write(): Promise<void> {
     await this.load();
-    const mine = new Map([...this.dirty].map((k) => [k, this.entries.get(k)!] as const));
+    const mine = new Set(this.dirty);
     this.dirty.clear();
     try {
       // The extension's global storage folder does not exist until something is put there.
       await mkdir(dirname(this.opts.file), { recursive: true });
       await withFileLock(`${this.opts.file}.lock`, async () => {
         const merged = new Map(Object.entries(await this.readQuietly()));
-        for (const [k, v] of mine) merged.set(k, v);
+        // No await from here to the assignment: notes made while the file was read (still dirty) are kept too.
+        for (const k of [...mine, ...this.dirty]) {
+          const v = this.entries.get(k);
+          if (v) merged.set(k, v);
+        }
         this.entries = prune(merged, this.now());
         await writeFileAtomic(this.opts.file, JSON.stringify({ version: 1, jobs: Object.fromEntries(this.entries) }) + '\n');
       });
     } catch (err) {
       // Kept for the next save: a full disk or a lock held too long now may be gone then.
-      for (const k of mine.keys()) this.dirty.add(k);
+      for (const k of mine) this.dirty.add(k);
       this.opts.log.warn(`training jobs: cannot save the last seen statuses to ${this.opts.file}: ${errorMessage(err)}`);
     }
   }
