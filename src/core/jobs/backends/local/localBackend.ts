@@ -199,11 +199,10 @@ export class LocalTrainingBackend implements TrainingBackend {
   }
 
   private async view(r: LocalJobRecord): Promise<TrainingJobView> {
-    const [status, metricsText, alive] = await Promise.all([
-      this.readStatus(r),
-      readFile(join(r.jobDir, 'metrics.jsonl'), 'utf8').catch(() => ''),
-      trainerAlive(r.pid, join(r.jobDir, 'config.json')),
-    ]);
+    // Alive first, files after: read together, a trainer that writes its final status and exits between the two
+    // reads would look like one that died without a word (a false "failed", likeliest right after a file change).
+    const alive = await trainerAlive(r.pid, join(r.jobDir, 'config.json'));
+    const [status, metricsText] = await Promise.all([this.readStatus(r), readFile(join(r.jobDir, 'metrics.jsonl'), 'utf8').catch(() => '')]);
     const metrics = parseMetricsJsonl(metricsText);
     const state = status?.state ?? 'starting';
     let jobStatus = statusFromTrainer(state);
