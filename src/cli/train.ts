@@ -7,6 +7,7 @@ import { checkCapacity, checkSourceOnly, identifyModel, multiNodeStorageWarning,
 import { localTarget, localTrainerEnv, rayTarget, weightBytes } from '../core/jobs/backends/capacityProbe';
 import { isTerminalTrainingStatus, trainingHyperparametersSchema, type BackendKind, type TrainingBackend, type TrainingJobView } from '../core/jobs/backends/trainingBackend';
 import { clusterAnswersHere, predictLocally, trainedModelName } from '../core/jobs/backends/trainerPredict';
+import { servingCommandOf } from '../core/jobs/backends/servingCommand';
 import { parseCliArgs, parseNumberOption, printJson, type CliIO, type Subcommand } from './common';
 import { openBackend, parseBackend, type OpenedBackend } from './trainer';
 
@@ -65,13 +66,18 @@ const OPTIONS = {
 
 /** What `--json` prints for a job: the view, with the fields scripts rely on first. */
 export function jobDocument(v: TrainingJobView): Record<string, unknown> {
-  return { id: v.id, backend: v.backend, status: v.status, metrics: v.metrics, adapter: v.adapter ?? null, location: v.location, baseModel: v.baseModel, runDir: v.runDir ?? null, step: v.step ?? null, totalSteps: v.totalSteps ?? null, message: v.message ?? null, logTail: v.logTail ?? null, resumable: v.resumable, hyperparameters: v.hyperparameters };
+  return { id: v.id, backend: v.backend, status: v.status, metrics: v.metrics, adapter: v.adapter ?? null, location: v.location, baseModel: v.baseModel, runDir: v.runDir ?? null, step: v.step ?? null, totalSteps: v.totalSteps ?? null, message: v.message ?? null, logTail: v.logTail ?? null, resumable: v.resumable, hyperparameters: v.hyperparameters, serve: servingCommandOf(v) ?? null };
 }
 
 export function describeTrainingJob(v: TrainingJobView): string[] {
   const lines = [`${v.id}  ${v.status}  ${v.baseModel}  (${v.backend}: ${v.location})`];
   if (v.step !== undefined) lines.push(`  step ${v.step}${v.totalSteps ? ` of ${v.totalSteps}` : ''}${v.metrics.at(-1)?.train_loss !== undefined ? `, train loss ${v.metrics.at(-1)!.train_loss!.toFixed(4)}` : ''}`);
   if (v.adapter) lines.push(`  adapter: ${v.adapter}`);
+  const serving = servingCommandOf(v);
+  if (serving) {
+    lines.push(`  serve it behind an OpenAI-compatible endpoint (vLLM, on a GPU machine that holds the adapter):`, `    ${serving.serve}`);
+    if (serving.evaluate) lines.push('  then evaluate it:', `    ${serving.evaluate}`);
+  }
   if (v.message) lines.push(`  ${v.message}`);
   if (v.logTail) lines.push('  last log lines:', ...v.logTail.split('\n').map((l) => `    ${l}`));
   if (v.resumable) lines.push(`  resumable: pixtune jobs resume ${v.id} --backend ${v.backend}${v.backend === 'ray' ? ` --address ${v.location}` : ''}`);

@@ -29,6 +29,7 @@ export const CommandId = {
   resumeTraining: 'pixtune.resumeTraining',
   showTrainingLog: 'pixtune.showTrainingLog',
   copyAdapterPath: 'pixtune.copyAdapterPath',
+  copyServeCommand: 'pixtune.copyServeCommand',
   evaluateTrainedModel: 'pixtune.evaluateTrainedModel',
   setRayToken: 'pixtune.setRayToken',
   setUpTrainer: 'pixtune.setUpTrainer',

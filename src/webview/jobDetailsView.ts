@@ -37,6 +37,7 @@ export function startJobDetails(vscode: VsCodeApi, root: HTMLElement): void {
       actions(job, (a) => send({ type: 'action', action: a })),
       job.failure ? el('div', { class: 'failure', role: 'alert' }, codicon('error'), ' ', job.failure) : undefined,
       section('Training curves', job.latest ? el('p', { class: 'latest' }, job.latest) : undefined, chartHost, chartCaption(job)),
+      job.commands?.length ? section('Serve and evaluate', commandList(job.commands, (text) => send({ type: 'copy', text }))) : undefined,
       el('div', { class: 'grid' }, section('Job', table(job.summary)), section('Cost and tokens', job.costs.length ? table(job.costs) : el('p', { class: 'muted' }, 'The service fills these in once it has validated the data.')), section('Hyperparameters', table(job.hyperparameters)), section('Files', table(job.files))),
       section('Timeline', timeline(job)),
     ];
@@ -90,6 +91,17 @@ function actions(job: JobModel, run: (a: JobAction) => void): HTMLElement {
   if (job.hasModel) append(bar, button('Copy Model ID', 'copy', 'copyModelId'));
   append(bar, button('Refresh', 'refresh', 'refresh'));
   return bar;
+}
+
+/** Each command whole (wrapped, selectable) under what it does, with a Copy button. */
+function commandList(commands: { label: string; value: string }[], copy: (text: string) => void): HTMLElement {
+  const list = el('div', { class: 'commands' });
+  for (const c of commands) {
+    const button = custom('vscode-button', { icon: 'copy', secondary: '', title: `Copy: ${c.label}` }, 'Copy');
+    button.addEventListener('click', () => copy(c.value));
+    append(list, el('div', { class: 'command' }, el('p', { class: 'muted' }, c.label), el('div', { class: 'command-line' }, el('pre', {}, el('code', {}, c.value)), button)));
+  }
+  return list;
 }
 
 function section(title: string, ...children: (Node | undefined)[]): HTMLElement {

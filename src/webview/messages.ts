@@ -32,6 +32,7 @@ export const jobDetailsModelSchema = object({
   canStart: boolean(),
   canCancel: boolean(),
   hasModel: boolean(),
+  commands: optional(array(labelled)),
   notice: optional(string()),
   recorded: optional(boolean()),
 });
@@ -53,5 +54,7 @@ export type JobAction = (typeof JOB_ACTIONS)[number];
 export const webviewToHostSchema = discriminatedUnion('type', [
   object({ type: literal('ready') }),
   object({ type: literal('action'), action: oneOf(JOB_ACTIONS) }),
+  // Copy one of the commands the page shows (the host copies only text it sent).
+  object({ type: literal('copy'), text: string() }),
 ]);
 export type WebviewToHost = Infer<typeof webviewToHostSchema>;

@@ -57,6 +57,20 @@ test('training on this machine: grouped rows, live details, stop and resume, eva
       await waitForTreeRows(page, JOBS, (r) => r.some((row) => row.label.includes(running.id) && /Running|Started/.test(row.description)), 120_000);
       await backend.stop(running.id);
 
+      // The finished job's details say how to serve its adapter with vLLM (the tokenizer the adapter carries).
+      await treeRow(page, JOBS, new RegExp(finished.id)).click();
+      const served = await findWebviewFrame(page, /Serve and evaluate/, 60_000);
+      const text = await served.evaluate(() => document.body.innerText);
+      const adapter = (await backend.get(finished.id)).adapter;
+      assert.ok(adapter && text.includes(`vllm serve ${model} --tokenizer ${adapter} --tokenizer-mode mistral --enable-lora`), text);
+      const commands = await served.locator('.command-line pre').allInnerTexts();
+      assert.equal(commands.length, 2, commands.join(' | '));
+      assert.match(commands[1]!, /^pixtune predict --run .* --provider openai --server-url http:\/\/127\.0\.0\.1:8000\/v1 --model tiny-model\+local-run1-/);
+      await vs.screenshot('training-05-details-serve-light');
+      await vs.setTheme('dark');
+      await vs.screenshot('training-06-details-serve-dark');
+      await vs.setTheme('light');
+
       // Evaluate the finished job's adapter: the trainer's predict, imported by Evaluate Model, then the review.
       const predicting = (ms: number) => waitForNotification(page, /Predicting the test split/, ms).then(() => true, () => false);
       await runFromContextMenu(page, () => rightClickTreeRow(page, JOBS, new RegExp(finished.id)), /Evaluate This Model/, predicting);

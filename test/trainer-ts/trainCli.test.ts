@@ -91,6 +91,10 @@ test('train --backend local --wait --json trains the tiny model; jobs list/get f
   assert.deepEqual(job.metrics.map((m: { step: number }) => m.step), [1, 2]);
   assert.ok(typeof job.metrics[0].train_loss === 'number');
   assert.ok((await stat(join(job.adapter, 'adapter_config.json'))).isFile());
+  // The adapter carries the tokenizer it was trained with, which the vLLM command serves it with.
+  assert.ok((await stat(join(job.adapter, 'tekken.json'))).isFile());
+  assert.ok(job.serve.serve.startsWith(`vllm serve ${model} --tokenizer ${job.adapter} --tokenizer-mode mistral --enable-lora --lora-modules `), job.serve.serve);
+  assert.equal(job.serve.evaluate, `pixtune predict --run ${runDir} --provider openai --server-url http://127.0.0.1:8000/v1 --model ${job.serve.model}`);
   assert.match(r.stderr, /Capacity: .* trains on CPU/);
   const list = await cli('jobs', 'list', '--backend', 'local', '--json');
   assert.equal(list.code, 0, list.stderr);
@@ -98,6 +102,7 @@ test('train --backend local --wait --json trains the tiny model; jobs list/get f
   const got = await cli('jobs', 'get', job.id, '--backend', 'local');
   assert.equal(got.code, 0);
   assert.match(got.stdout, new RegExp(`${job.id}  SUCCESS`));
+  assert.ok(got.stdout.includes(`    ${job.serve.serve}\n`), 'jobs get prints the serve command');
   const unknown = await cli('jobs', 'get', 'local-nope', '--backend', 'local', '--json');
   assert.equal(unknown.code, 1);
   assert.match(JSON.parse(unknown.stdout).error.message, /No training local-nope/);

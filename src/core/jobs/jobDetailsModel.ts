@@ -40,6 +40,8 @@ export interface JobDetailsModel {
   canStart: boolean;
   canCancel: boolean;
   hasModel: boolean;
+  /** Shell commands shown whole, each with a Copy button (how to serve a trained adapter and evaluate it). */
+  commands?: LabelledValue[];
   /** A calm note above everything (e.g. "the sandbox was restarted; this is the saved record"). */
   notice?: string;
   /** Built from what was recorded about the job, not from the server: the page keeps a richer saved copy. */

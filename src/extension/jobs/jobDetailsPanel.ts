@@ -129,6 +129,10 @@ export class JobDetailsPanels implements vscode.Disposable {
         this.post(jobId);
         return;
       }
+      if (msg.type === 'copy') {
+        void this.copyShownCommand(jobId, msg.text);
+        return;
+      }
       if (jobId.startsWith(TRAINING_PREFIX)) {
         const own = this.training?.commandFor(msg.action);
         if (own) void vscode.commands.executeCommand(own, jobId);
@@ -142,6 +146,18 @@ export class JobDetailsPanels implements vscode.Disposable {
       }[msg.action];
       void vscode.commands.executeCommand(command, jobId);
     });
+  }
+
+  /** Copies a command the panel shows; text the host did not send (a tampered page) is refused. */
+  private async copyShownCommand(jobId: string, text: string): Promise<void> {
+    const shown = jobId.startsWith(TRAINING_PREFIX) ? this.training?.detailsModel(jobId)?.model.commands : undefined;
+    const command = shown?.find((c) => c.value === text);
+    if (!command) {
+      this.log.warn('job details: ignored a copy request for text the panel does not show');
+      return;
+    }
+    await vscode.env.clipboard.writeText(command.value);
+    vscode.window.setStatusBarMessage(`$(copy) Copied: ${command.label}`, 4000);
   }
 
   private post(jobId: string): void {

@@ -9,6 +9,7 @@ import { trainingJobKey } from '../../core/jobs/backends/trainingJobsWatcher';
 import { UserError } from '../../core/errors';
 import { notice, plainForNotification } from '../../core/text/notificationText';
 import { toAbortSignal } from '../abortSignal';
+import { servingCommandOf } from '../../core/jobs/backends/servingCommand';
 import { CommandId } from '../commandIds';
 import type { DatasetStore } from '../datasetStore';
 import { registerCommand } from '../registerCommand';
@@ -72,6 +73,14 @@ export function registerTraining(context: vscode.ExtensionContext, log: vscode.L
     if (!v.adapter) throw new UserError(`Training ${v.id} has no adapter yet.`);
     await vscode.env.clipboard.writeText(v.adapter);
     void vscode.window.showInformationMessage(notice`Copied ${v.adapter}`);
+  });
+  reg(CommandId.copyServeCommand, async (arg?: unknown) => {
+    const v = job(arg);
+    const serving = servingCommandOf(v);
+    if (!serving) throw new UserError(`Training ${v.id} has no adapter yet.`);
+    await vscode.env.clipboard.writeText(serving.serve);
+    const where = v.backend === 'ray' ? ' Run it where the adapter is (the cluster\'s storage).' : '';
+    void vscode.window.showInformationMessage(notice`Copied the vLLM command that serves ${serving.model} behind an OpenAI-compatible endpoint.${where}`);
   });
   reg(CommandId.setRayToken, async () => {
     const address = rayAddressSetting() ?? (await vscode.window.showInputBox({ title: 'Ray dashboard address', placeHolder: 'http://head-node:8265', ignoreFocusOut: true }))?.trim();

@@ -15,6 +15,7 @@ import { trainingJobKey, TrainingJobsWatcher } from '../../core/jobs/backends/tr
 import { TrainingStatusMemory } from '../../core/jobs/backends/trainingStatusMemory';
 import { jobDetailsModel, type JobDetailsModel } from '../../core/jobs/jobDetailsModel';
 import { formatSeconds } from '../../core/jobs/formatJob';
+import { servingCommandOf } from '../../core/jobs/backends/servingCommand';
 import { jobRowModel } from '../../core/jobs/jobRowModel';
 import { CommandId } from '../commandIds';
 import { isWorkspaceTrusted, requireTrustedWorkspace } from '../workspaceTrust';
@@ -200,11 +201,18 @@ export class TrainingJobs implements vscode.Disposable {
     const model = jobDetailsModel(toFineTuningJob(v), { nowMs: Date.now(), serverLabel: v.backend === 'ray' ? `Ray · ${v.location}` : BACKEND_LABELS[v.backend], isSandbox: false, runName: v.runDir });
     // No bill here: what the training took instead of what the service charged.
     const last = v.metrics.at(-1);
+    const serving = servingCommandOf(v);
     const costs = [
       ...(last?.elapsed_seconds !== undefined ? [{ label: v.backend === 'ray' ? 'Training time (cluster)' : 'Training time (this machine)', value: formatSeconds(last.elapsed_seconds) }] : []),
       ...(last?.tokens_per_second !== undefined ? [{ label: 'Throughput', value: `${Math.round(last.tokens_per_second).toLocaleString('en-US')} tokens/s` }] : []),
       ...(v.adapter ? [{ label: 'Adapter', value: v.adapter }] : []),
     ];
+    const commands = serving
+      ? [
+          { label: `Serve the adapter behind an OpenAI-compatible endpoint with vLLM (on a GPU machine that holds it${v.backend === 'ray' ? ': the cluster\'s storage' : ''}):`, value: serving.serve },
+          ...(serving.evaluate ? [{ label: 'Then evaluate it on the run\'s test split:', value: serving.evaluate }] : []),
+        ]
+      : undefined;
     const base = v.baseModel.split(/[\\/]/).filter(Boolean).pop() ?? v.baseModel;
     return {
       model: {
@@ -212,6 +220,7 @@ export class TrainingJobs implements vscode.Disposable {
         title: `${base} · ${v.id}`,
         statusLabel: v.status === 'CANCELLED' ? (v.resumable ? 'Stopped, resumable' : 'Stopped') : model.statusLabel,
         costs,
+        ...(commands ? { commands } : {}),
         // The panel's Cancel and Start act on Mistral jobs; here Stop is the training's own command.
         canStart: false,
         failure: model.failure && v.logTail ? `${model.failure}\n\n${v.logTail}` : model.failure,
