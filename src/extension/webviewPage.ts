@@ -37,6 +37,7 @@ export function webviewPageHtml(webview: vscode.Webview, extensionUri: vscode.Ur
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${asset('dist', 'codicon.css')}" id="vscode-codicon-stylesheet">
+<link rel="stylesheet" href="${asset('media', 'webviewBase.css')}">
 <link rel="stylesheet" href="${asset('media', page.stylesheet)}">
 <title>${escapeAttr(page.title)}</title>
 </head>

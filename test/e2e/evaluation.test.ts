@@ -15,11 +15,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Frame, Page } from 'playwright-core';
 import {
-  REPO_ROOT, editorTabs, expandRow, findWebviewFrame, inputBoxType, quickPickSelect, runCommand, treeRow, waitForNotification, waitForTreeRows, withVSCode,
+  REPO_ROOT, editorTabs, expandRow, findWebviewFrame, quickPickSelect, runCommand, treeRow, waitForNotification, waitForTreeRows, withVSCode,
   type TreeRow, type VSCodeSession,
 } from './harness';
 import { filesUnder, rightClickTreeRow, runFromContextMenu, waitForQuickInputTitle, waitUntil } from './trainingUi';
-import { typeInto } from './jobsUi';
+import { sandboxKeyAndDataset, typeInto } from './jobsUi';
 import { generateDataset } from '../fixtures/generateDataset';
 import { startSandbox } from '../../src/core/sandbox/server';
 import { modelSlug, readPredictions } from '../../src/core/evaluation/predictionsFile';
@@ -75,13 +75,7 @@ async function evaluateThroughUi(page: Page, model: string | RegExp): Promise<vo
 
 /** The sandbox key through Set API Key, the dataset through Add as Dataset; returns the run's row in the tree. */
 async function keyAndDataset(page: Page): Promise<TreeRow> {
-  await runCommand(page, 'Pixtune: Set API Key');
-  await inputBoxType(page, 'sandbox');
-  await waitForNotification(page, /Sandbox accepted the API key/, 30_000);
-  await runCommand(page, 'Pixtune: Add as Dataset');
-  await quickPickSelect(page, /^\s*aid\b/);
-  await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === 'Training data'));
-  await expandRow(page, DATASETS, 'Training data');
+  await sandboxKeyAndDataset(page);
   // The run is the row under "Training data" (labelled by what it is: split, size, format, template).
   const runUnder = (rows: TreeRow[]) => {
     const i = rows.findIndex((row) => row.label === 'Training data');

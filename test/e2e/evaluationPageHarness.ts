@@ -51,7 +51,7 @@ const THEME_VARS = `
   --vscode-editorWidget-border: #454545; --vscode-panel-border: #2b2b2b; --vscode-input-background: #313131;
   --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px; --vscode-editor-font-family: monospace;`;
 
-/** The page: review.css, the view in a JSON script block, a stand-in for acquireVsCodeApi, then dist/review.js. */
+/** The page: the webviews' base stylesheet and review.css, the view in a JSON script block, a stand-in for acquireVsCodeApi, then dist/review.js. */
 export function reviewPageHtml(view: ReviewView, distDir: string, mediaDir: string): string {
   const thumb = 'data:image/svg+xml,' + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="192" height="192"><rect width="192" height="192" fill="#4a7"/></svg>');
   const host = `
@@ -68,7 +68,7 @@ export function reviewPageHtml(view: ReviewView, distDir: string, mediaDir: stri
       }, 0)),
     });`;
   return `<!DOCTYPE html><html><head><meta charset="UTF-8">
-<link rel="stylesheet" href="file://${distDir}/codicon.css"><link rel="stylesheet" href="file://${mediaDir}/review.css">
+<link rel="stylesheet" href="file://${distDir}/codicon.css"><link rel="stylesheet" href="file://${mediaDir}/webviewBase.css"><link rel="stylesheet" href="file://${mediaDir}/review.css">
 <style>body { ${THEME_VARS} }</style></head>
 <body><main id="root"></main>
 <script type="application/json" id="view">${JSON.stringify(view).replace(/</g, '\\u003c')}</script>

@@ -6,10 +6,10 @@ import * as assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  editorTabs, expandRow, findWebviewFrame, inputBoxType, quickPickSelect, runCommand, treeRow, viewPane, waitForNotification,
+  editorTabs, findWebviewFrame, quickPickSelect, runCommand, treeRow, viewPane, waitForNotification,
   waitForTreeRows, withVSCode,
 } from './harness';
-import { answerDialog, preparedWorkspace, typeInto } from './jobsUi';
+import { answerDialog, preparedWorkspace, sandboxKeyAndDataset, typeInto } from './jobsUi';
 import { becomesVisible, rightClickTreeRow, runFromContextMenu, waitForQuickInputTitle } from './trainingUi';
 import { startSandbox } from '../../src/core/sandbox/server';
 
@@ -23,15 +23,8 @@ test('jobs: launched from the Datasets tree, followed across a window reload to 
   try {
     await withVSCode({ workspace, name: 'jobs-reload', settings: { 'pixtune.serverUrl': sandbox.url } }, async (vs) => {
       const { page } = vs;
-      await runCommand(page, 'Pixtune: Set API Key');
-      await inputBoxType(page, 'sandbox');
-      await waitForNotification(page, /Sandbox accepted the API key/, 30_000);
-
-      // The dataset and its prepared run in the Datasets tree; the run's context menu launches the job.
-      await runCommand(page, 'Pixtune: Add as Dataset');
-      await quickPickSelect(page, /^\s*aid\b/);
-      await waitForTreeRows(page, DATASETS, (r) => r.some((row) => row.label === 'Training data'));
-      await expandRow(page, DATASETS, 'Training data');
+      // The key, the dataset and its prepared run in the Datasets tree; the run's context menu launches the job.
+      await sandboxKeyAndDataset(page);
       // The run is labelled by what it is (split · tile size · format), not by its folder name.
       const RUN = /^\s*\d+\/\d+\/\d+ · \d+×\d+ · /;
       await waitForTreeRows(page, DATASETS, (r) => r.some((row) => RUN.test(row.label)));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { REPO_ROOT, inputBoxType, quickInput } from './harness';
+import { REPO_ROOT, expandRow, inputBoxType, quickInput, quickPickSelect, runCommand, waitForNotification, waitForTreeRows } from './harness';
 import { generateDataset } from '../fixtures/generateDataset';
 
 const run = promisify(execFile);
@@ -37,4 +37,15 @@ export async function answerDialog(page: Page, button: string): Promise<string> 
   await dialog.locator('.monaco-button', { hasText: new RegExp(`^${button}$`) }).first().click();
   await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
   return text;
+}
+
+/** The sandbox's key through Set API Key, then the workspace's aid folder through Add as Dataset, its runs shown. */
+export async function sandboxKeyAndDataset(page: Page): Promise<void> {
+  await runCommand(page, 'Pixtune: Set API Key');
+  await inputBoxType(page, 'sandbox');
+  await waitForNotification(page, /Sandbox accepted the API key/, 30_000);
+  await runCommand(page, 'Pixtune: Add as Dataset');
+  await quickPickSelect(page, /^\s*aid\b/);
+  await waitForTreeRows(page, 'Datasets', (r) => r.some((row) => row.label === 'Training data'));
+  await expandRow(page, 'Datasets', 'Training data');
 }

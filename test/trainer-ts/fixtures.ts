@@ -58,3 +58,12 @@ export async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean
     await sleep(500);
   }
 }
+
+/** The CLI entry (src/cli.ts, what dist/cli.js bundles) in a child process, as a script runs it: exit code and output. */
+export function runCli(env: NodeJS.ProcessEnv, args: string[], timeoutMs = 240_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node', ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), ...args], { cwd: REPO, env, timeout: timeoutMs }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}

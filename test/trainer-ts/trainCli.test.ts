@@ -2,26 +2,19 @@
 // what dist/cli.js bundles) in a child process, the real trainer on a tiny model, --json documents on stdout and
 // the exit-code contract (0 ok, 1 a failure to fix, 2 bad usage).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generateDataset } from '../fixtures/generateDataset';
-import { makeTinyModel, makeToyRun, projectPython, REPO } from './fixtures';
+import { makeTinyModel, makeToyRun, projectPython, runCli } from './fixtures';
 
 let dir: string;
 let runDir: string;
 let model: string;
 let env: NodeJS.ProcessEnv;
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), ...args], { cwd: REPO, env, timeout: 240_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]) => runCli(env, args);
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pixtune-traincli-'));

@@ -2,25 +2,18 @@
 // the tiny model over two CPU workers (Ray Train, gloo) to the end: each worker holds half of the parameters, the
 // adapter is saved whole. Bad uses of the flag are usage errors (exit 2) before anything starts.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeTinyModel, makeToyRun, projectPython, REPO } from './fixtures';
+import { makeTinyModel, makeToyRun, projectPython, runCli } from './fixtures';
 
 let dir: string;
 let runDir: string;
 let model: string;
 let env: NodeJS.ProcessEnv;
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), ...args], { cwd: REPO, env, timeout: 400_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]) => runCli(env, args, 400_000);
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pixtune-sharded-'));
